@@ -1,0 +1,27 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { forward } from '../../src/model/cnn.ts';
+import { weightsFromTorchJson, type TorchTensorJson } from '../../src/model/layout.ts';
+import { disposeParams, toTensors } from '../../src/model/params.ts';
+import { expectClose, fixturesOfKind } from '../support/fixtures.ts';
+import { specBackend } from '../support/backend.ts';
+
+const fixtures = fixturesOfKind('forward');
+
+describe('forward fixtures (PyTorch reference)', () => {
+  beforeAll(async () => {
+    await specBackend();
+  });
+  it('has at least one fixture', () => expect(fixtures.length).toBeGreaterThan(0));
+  for (const fx of fixtures) {
+    it(fx.file, () => {
+      const params = toTensors(weightsFromTorchJson(fx.model as Record<string, TorchTensorJson>));
+      const inputs = fx.inputs as TorchTensorJson;
+      const n = inputs.shape[0];
+      const logits = tf.tidy(() => forward(params, tf.tensor4d(inputs.data, [n, 28, 28, 1])).dataSync());
+      disposeParams(params);
+      const want = (fx.want as { logits: TorchTensorJson }).logits;
+      expectClose(logits, want.data, fx.tolerance, 'logits');
+    });
+  }
+});

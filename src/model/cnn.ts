@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+
+// The thesis CNN in tfjs layout (NHWC, conv HWIO, dense [in, out] with tfjs's (row, col,
+// channel) flatten order). Plain functions of a parameter map rather than a tf.LayersModel:
+// the training loop, the masks and Grad-CAM++ all need the raw tensors, and raw ops avoid the
+// layers API's per-step overhead.
+
+export const PARAM_NAMES = ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'fc.weight', 'fc.bias'] as const;
+export type ParamName = (typeof PARAM_NAMES)[number];
+export const WEIGHT_NAMES = ['conv1.weight', 'conv2.weight', 'fc.weight'] as const;
+export type WeightName = (typeof WEIGHT_NAMES)[number];
+
+/** tfjs-layout shapes of the parameters. */
+export const TF_SHAPES: Record<ParamName, number[]> = {
+  'conv1.weight': [3, 3, 1, 4],
+  'conv1.bias': [4],
+  'conv2.weight': [3, 3, 4, 8],
+  'conv2.bias': [8],
+  'fc.weight': [200, 10],
+  'fc.bias': [10],
+};
+
+/** PyTorch-layout shapes of the parameters. */
+export const TORCH_SHAPES: Record<ParamName, number[]> = {
+  'conv1.weight': [4, 1, 3, 3],
+  'conv1.bias': [4],
+  'conv2.weight': [8, 4, 3, 3],
+  'conv2.bias': [8],
+  'fc.weight': [10, 200],
+  'fc.bias': [10],
+};
+
+/** Fan-in of each layer (for the init). */
+export const FAN_IN: Record<'conv1' | 'conv2' | 'fc', number> = { conv1: 9, conv2: 36, fc: 200 };
+
+export type Params = Record<ParamName, tf.Tensor>;
+
+/** conv output size for a 'valid' convolution / pooling. */
+export function convOut(size: number, kernel: number, stride = 1, pad = 0): number {
+  return Math.floor((size + 2 * pad - kernel) / stride) + 1;
+}
+
+export interface ForwardResult {
+  logits: tf.Tensor2D;
+  /** conv2's output before its ReLU, bias included: [N, 11, 11, 8]. */
+  conv2: tf.Tensor4D;
+}
+
+/** conv1 -> ReLU -> pool -> conv2 (pre-ReLU activations). Input x: [N, 28, 28, 1]. */
+export function conv2Activations(p: Params, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const h1 = tf.maxPool(tf.relu(tf.add<tf.Tensor4D>(tf.conv2d(x, p['conv1.weight'] as tf.Tensor4D, 1, 'valid'), p['conv1.bias'])), 2, 2, 'valid');
+    return tf.add(tf.conv2d(h1 as tf.Tensor4D, p['conv2.weight'] as tf.Tensor4D, 1, 'valid'), p['conv2.bias']) as tf.Tensor4D;
+  });
+}
+
+/** The head from conv2's pre-ReLU activations to the logits. */
+export function headFromConv2(p: Params, a: tf.Tensor4D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const h2 = tf.maxPool(tf.relu(a) as tf.Tensor4D, 2, 2, 'valid');
+    const flat = tf.reshape(h2, [h2.shape[0], 200]) as tf.Tensor2D;
+    return tf.add(tf.matMul(flat, p['fc.weight'] as tf.Tensor2D), p['fc.bias']) as tf.Tensor2D;
+  });
+}
+
+/** The full forward pass. Input x: [N, 28, 28, 1] (already normalised). */
+export function forward(p: Params, x: tf.Tensor4D): tf.Tensor2D {
+  return tf.tidy(() => headFromConv2(p, conv2Activations(p, x)));
+}

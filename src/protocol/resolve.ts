@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { Ajv, type ErrorObject } from 'ajv';
+import { canonicalize } from 'json-canonicalize';
+import { BUILTIN_PROTOCOLS } from './builtin.ts';
+import { PROTOCOL_SCHEMA } from './schema.ts';
+import type { ProtocolConfig } from './types.ts';
+
+/** A protocol that failed validation; `message` names every offending field by its JSON path. */
+export class ProtocolError extends Error {
+  override name = 'ProtocolError';
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validateProtocol = ajv.compile(PROTOCOL_SCHEMA);
+
+function describe(e: ErrorObject): string {
+  const at = e.instancePath === '' ? '(top level)' : e.instancePath;
+  if (e.keyword === 'additionalProperties') {
+    return `${at === '(top level)' ? '' : at}/${(e.params as { additionalProperty: string }).additionalProperty}: unknown key`;
+  }
+  if (e.keyword === 'enum') return `${at}: must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`;
+  return `${at}: ${e.message}`;
+}
+
+/** Throws ProtocolError listing every schema violation of `config`. */
+export function assertValidProtocol(config: unknown, origin: string): asserts config is ProtocolConfig {
+  if (validateProtocol(config)) return;
+  const msgs = [...new Set((validateProtocol.errors ?? []).filter((e) => e.keyword !== 'anyOf').map(describe))];
+  throw new ProtocolError(`invalid protocol ${origin}:\n  ${msgs.join('\n  ')}`);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Layers `override` over `base`: objects merge key by key, anything else (arrays included)
+ * replaces. Keys absent from `base` are kept so that validation reports them as unknown, and a
+ * value whose JSON type differs from the base's is reported as a type change.
+ */
+export function layer(base: unknown, override: unknown, path = ''): unknown {
+  if (!isPlainObject(override)) return override;
+  if (!isPlainObject(base)) {
+    if (base !== undefined) throw new ProtocolError(`invalid protocol: ${path || '(top level)'}: must be ${jsonType(base)}, got object`);
+    return override;
+  }
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) {
+    if (k in base && base[k] !== null && v !== null && jsonType(base[k]) !== jsonType(v)) {
+      throw new ProtocolError(`invalid protocol: ${path}/${k}: must be ${jsonType(base[k])}, got ${jsonType(v)}`);
+    }
+    out[k] = layer(base[k], v, `${path}/${k}`);
+  }
+  return out;
+}
+
+function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+/**
+ * Resolves a protocol: a built-in name (`thesis`, `smoke`) or a JSON file path. A file holds
+ * `{"extends": "thesis" | "smoke", ...overrides}` (default base: thesis) or a full protocol.
+ */
+export function resolveProtocol(spec: string): ProtocolConfig {
+  const builtin = BUILTIN_PROTOCOLS[spec];
+  if (builtin) return structuredClone(builtin);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(spec, 'utf8'));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') {
+      throw new ProtocolError(`unknown protocol '${spec}': not a built-in (${Object.keys(BUILTIN_PROTOCOLS).join(', ')}) and no such file`);
+    }
+    throw new ProtocolError(`protocol file ${spec} is not valid JSON: ${err.message}`);
+  }
+  return resolveProtocolObject(raw, spec);
+}
+
+/** Resolves a parsed protocol object (see resolveProtocol) and validates it. */
+export function resolveProtocolObject(raw: unknown, origin = '(object)'): ProtocolConfig {
+  if (!isPlainObject(raw)) throw new ProtocolError(`invalid protocol ${origin}: must be a JSON object`);
+  const { extends: baseName = 'thesis', ...overrides } = raw;
+  if (typeof baseName !== 'string' || !BUILTIN_PROTOCOLS[baseName]) {
+    throw new ProtocolError(`invalid protocol ${origin}: /extends: must be one of ${JSON.stringify(Object.keys(BUILTIN_PROTOCOLS))}`);
+  }
+  let merged: unknown;
+  try {
+    merged = layer(structuredClone(BUILTIN_PROTOCOLS[baseName]), overrides);
+  } catch (e) {
+    throw new ProtocolError((e as Error).message.replace('invalid protocol:', `invalid protocol ${origin}:`));
+  }
+  assertValidProtocol(merged, origin);
+  return merged;
+}
+
+/** Applies command-line overrides (e.g. --seeds, --dataset) to a resolved protocol and re-validates. */
+export function withOverrides(config: ProtocolConfig, overrides: Record<string, unknown>, origin = 'command-line options'): ProtocolConfig {
+  const merged = layer(structuredClone(config), overrides);
+  assertValidProtocol(merged, `(${origin})`);
+  return merged;
+}
+
+/** The run id: sha256 of the RFC 8785 canonical JSON of the resolved protocol. */
+export function runId(config: ProtocolConfig): string {
+  return createHash('sha256').update(canonicalize(config)).digest('hex');
+}
+
+/** Total epochs of an lr table. */
+export function epochsOf(table: { epochs: number }[]): number {
+  return table.reduce((s, r) => s + r.epochs, 0);
+}
+
+/** The learning rate of the 0-based epoch `e` within an lr table. */
+export function lrAt(table: { epochs: number; lr: number }[], e: number): number {
+  let left = e;
+  for (const row of table) {
+    if (left < row.epochs) return row.lr;
+    left -= row.epochs;
+  }
+  throw new RangeError(`epoch ${e} is past the lr table's ${epochsOf(table)} epochs`);
+}
