@@ -12,6 +12,7 @@ usage: prunecam <command> [options]
 
 commands:
 ${Object.entries(COMMANDS)
+  .filter(([name]) => !name.startsWith('_'))
   .map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`)
   .join('\n')}
 

@@ -1,4 +1,19 @@
 import type { Command } from './types.ts';
+import { DATA } from './data.ts';
+import { VERIFY } from './verify.ts';
+import { AUDIT } from './audit.ts';
+import { DIFF } from './diff.ts';
+import { KEYGEN } from './keygen.ts';
+import { RUN } from './run.ts';
+import { SEED_WORKER } from './seed-worker.ts';
 
 // The explicit list of sub-commands (one file each).
-export const COMMANDS: Record<string, Command> = {};
+export const COMMANDS: Record<string, Command> = {
+  run: RUN,
+  data: DATA,
+  verify: VERIFY,
+  audit: AUDIT,
+  diff: DIFF,
+  keygen: KEYGEN,
+  _seed: SEED_WORKER,
+};

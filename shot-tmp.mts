@@ -1,0 +1,15 @@
+import { chromium } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+const [url, out] = process.argv.slice(2);
+const args = ['--headless','--no-sandbox','--disable-gpu','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync'];
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args, timeout: 20000 });
+console.log('version', browser.version());
+const page = await browser.newPage({ viewport: { width: 760, height: 640 } });
+await page.goto(url);
+console.log('bbox', await page.locator('svg').first().boundingBox());
+const cdp = await page.context().newCDPSession(page);
+const t = Date.now();
+const r = await Promise.race([cdp.send('Page.captureScreenshot', { format: 'png' }), new Promise((_, rej) => setTimeout(() => rej(new Error('cdp timeout')), 10000))]) as { data: string };
+writeFileSync(out, Buffer.from(r.data, 'base64'));
+console.log('cdp shot ms', Date.now() - t);
+await browser.close();

@@ -1,0 +1,55 @@
+// `prunecam audit REPORT`: compares a report with the thesis's headline claims.
+import { UsageError, flag, parseArgs, str } from '../args.ts';
+import { auditReport } from '../../report/audit.ts';
+import { DEFAULT_CLAIMS_PATH, loadClaims } from '../../report/claims.ts';
+import { formatTable } from '../../report/table.ts';
+import { verifyReport } from '../../report/verify.ts';
+import { describeVerification } from './verify.ts';
+import type { Command } from './types.ts';
+
+const USAGE = `usage: prunecam audit REPORT [--json] [--pubkey PEM] [--claims FILE]
+
+  Verifies REPORT (as 'prunecam verify' does), then gives each thesis claim a verdict:
+  reproduced, not reproduced, or not applicable (the run cannot speak to it: another protocol
+  or dataset, too few levels). Prints claim, thesis value, measured value, tolerance, verdict.
+  Exit status: 0 when the report verifies and no applicable claim fails; 1 when it does not
+  verify or a claim is not reproduced; 2 when the report cannot be read as a report at all.
+
+  --json         print the verification and the verdicts as JSON
+  --pubkey PEM   verify against this trusted public key
+  --claims FILE  the claims with their tolerances (default ${DEFAULT_CLAIMS_PATH})`;
+
+export const AUDIT: Command = {
+  summary: "audit a report against the thesis's claims",
+  usage: USAGE,
+  async run(argv) {
+    const args = parseArgs(argv, { json: { value: false }, pubkey: { value: true }, claims: { value: true } });
+    if (args.positionals.length !== 1) throw new UsageError(`expected one REPORT, got ${args.positionals.length}`);
+    const path = args.positionals[0];
+    const claims = loadClaims(str(args, 'claims'));
+    const verification = verifyReport(path, { pubkey: str(args, 'pubkey') });
+    if (!verification.predicate) {
+      console.error([...describeVerification(path, verification), 'cannot audit: the report has no valid predicate'].join('\n'));
+      return 2;
+    }
+    const audit = auditReport(verification.predicate, claims);
+    const exit = verification.ok && audit.counts['not reproduced'] === 0 ? 0 : 1;
+    if (flag(args, 'json')) {
+      const { ok, reasons, notes, keyid, keyTrust } = verification;
+      console.log(JSON.stringify({ report: path, verification: { ok, reasons, notes, keyid, keyTrust }, audit }, null, 2));
+      return exit;
+    }
+    const out = describeVerification(path, verification);
+    if (!verification.ok) out.push('WARNING: the report does not verify; the values below are unverified');
+    out.push('', formatTable(['claim', 'thesis', 'measured', 'tolerance', 'verdict'], audit.results.map((r) => [r.id, r.thesisText, r.measuredText, r.toleranceText, r.verdict])), '');
+    for (const r of audit.results.filter((x) => x.reason && x.verdict === 'not reproduced')) out.push(`${r.id}: ${r.claim}: ${r.reason}`);
+    const na = audit.results.filter((x) => x.verdict === 'not applicable' && x.reason !== undefined);
+    // When the whole report is out of scope, one note says why instead of one line per claim.
+    if (!audit.notes.some((n) => n.startsWith('no claim applies'))) for (const r of na) out.push(`${r.id}: not applicable: ${r.reason}`);
+    out.push(...audit.notes.map((n) => `note: ${n}`));
+    const c = audit.counts;
+    out.push(`${c.reproduced} reproduced, ${c['not reproduced']} not reproduced, ${c['not applicable']} not applicable`);
+    console.log(out.join('\n'));
+    return exit;
+  },
+};

@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, release, platform, arch } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Environment } from '../report/types.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+function packageVersion(pkgDir: string): string {
+  try {
+    return JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version as string;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function gitCommit(): string | null {
+  try {
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return dirty ? `${sha}-dirty` : sha;
+  } catch {
+    return null;
+  }
+}
+
+function gpu(): string | null {
+  try {
+    return execFileSync('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+const BACKEND_PACKAGES: Record<string, string> = {
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+  tensorflow: '@tensorflow/tfjs-node',
+};
+
+/** What ran the experiment, recorded in every report. */
+export function describeEnvironment(backend: string): Environment {
+  const pkg = BACKEND_PACKAGES[backend];
+  const pkgDir = pkg ? join(ROOT, 'node_modules', pkg) : '';
+  return {
+    prunecamVersion: packageVersion(ROOT),
+    gitCommit: gitCommit(),
+    node: process.version,
+    tfjs: tf.version.tfjs,
+    backend,
+    backendVersion: pkgDir && existsSync(pkgDir) ? packageVersion(pkgDir) : 'unknown',
+    cpu: `${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores)`,
+    os: `${platform()} ${release()} ${arch()}`,
+    gpu: gpu(),
+  };
+}

