@@ -15,16 +15,23 @@ const PANEL_HEIGHT = 190;
 
 type XEncoding = Record<string, unknown>;
 
-/** Log-axis ticks in the 1-2-5 sequence (in percent) that fall within [lo, hi]. */
+/**
+ * Log-axis ticks (in percent) within [lo, hi]: the 1-2-5 sequence, or every mantissa 1..9 when
+ * the range is too short (a few levels) for 1-2-5 to give three ticks.
+ */
 export function densityTicks(lo: number, hi: number): number[] {
-  const ticks: number[] = [];
-  for (let e = 2; e >= -4; e--) {
-    for (const m of [5, 2, 1]) {
-      const v = Number((m * 10 ** e).toPrecision(1));
-      if (v >= lo && v <= hi) ticks.push(v);
+  const pick = (mantissas: number[]): number[] => {
+    const ticks: number[] = [];
+    for (let e = 2; e >= -4; e--) {
+      for (const m of [...mantissas].reverse()) {
+        const v = Number((m * 10 ** e).toPrecision(1));
+        if (v >= lo && v <= hi) ticks.push(v);
+      }
     }
-  }
-  return ticks;
+    return ticks;
+  };
+  const coarse = pick([1, 2, 5]);
+  return coarse.length >= 3 ? coarse : pick([1, 2, 3, 4, 5, 6, 7, 8, 9]);
 }
 
 /** Integer level ticks 0..last, every level when there are few, every 2nd, 5th ... otherwise. */
@@ -93,8 +100,8 @@ function figure(p: ReportPredicate, rows: FigureRow[], title: string, x: XEncodi
     data: { values: rows },
     spacing: 16,
     vconcat: [
-      panel('accuracy', [SERIES.clean, SERIES.noisy], { title: 'Test accuracy (%)', format: '.0f' }, x, POINT_LAYERS.clean),
-      panel('iou', [SERIES.iou], { title: 'Mean soft IoU', format: '.2f' }, x, POINT_LAYERS.iou),
+      panel('accuracy', [SERIES.clean, SERIES.noisy], { title: 'Test accuracy (%)', format: '.1~f' }, x, POINT_LAYERS.clean),
+      panel('iou', [SERIES.iou], { title: 'Mean soft IoU', format: '.3~f' }, x, POINT_LAYERS.iou),
     ],
     config: { font: 'sans-serif', legend: { labelFontSize: 11 } },
   } as unknown as TopLevelSpec;

@@ -58,16 +58,18 @@ function readKeyFile(path: string, what: string): string {
   }
 }
 
-/** Loads an unencrypted PEM private key (PKCS#8, SEC1 or OpenSSH-free PEM) for signing. */
+/** Loads an unencrypted PEM private key (PKCS#8 or SEC1) for signing. */
 export function loadSigningKey(path: string): SigningKey {
   const pem = readKeyFile(path, 'signing key');
+  // OpenSSL's own error for a missing passphrase is "interrupted or cancelled": say what it means.
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem)) {
+    throw new KeyError(`signing key ${path} is encrypted; prunecam needs an unencrypted key (kept with mode 0600)`);
+  }
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(pem);
   } catch (e) {
-    const msg = (e as Error).message;
-    if (/passphrase/i.test(msg)) throw new KeyError(`signing key ${path} is encrypted; prunecam needs an unencrypted key (kept with mode 0600)`);
-    throw new KeyError(`signing key ${path} is not a PEM private key: ${msg}`);
+    throw new KeyError(`signing key ${path} is not a PEM private key: ${(e as Error).message}`);
   }
   return signingKeyFrom(privateKey, `signing key ${path}`);
 }

@@ -1,0 +1,63 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runExperiment, type RunOutcome } from '../../src/experiment/run.ts';
+import { auditReport } from '../../src/report/audit.ts';
+import { loadClaims } from '../../src/report/claims.ts';
+import { verifyReport } from '../../src/report/verify.ts';
+
+// The experiment as a test suite. `npm test` runs it on the smoke protocol in a fresh folder;
+// `npm run experiment` (vitest.acceptance.config.ts) on PRUNECAM_PROTOCOL (default thesis) in
+// reports/runs/, resuming whatever is finished there. The thesis's claims are the assertions,
+// with tolerances from golden/thesis-claims.json, so a claim that fails is a failed test that
+// prints the measured value.
+
+const protocol = process.env.PRUNECAM_PROTOCOL ?? 'smoke';
+const out = process.env.PRUNECAM_OUT ?? mkdtempSync(join(tmpdir(), 'prunecam-acceptance-'));
+const claims = loadClaims();
+let outcome: RunOutcome;
+
+describe(`experiment: protocol ${protocol}`, () => {
+  beforeAll(async () => {
+    outcome = await runExperiment({ protocol, backend: (process.env.PRUNECAM_BACKEND ?? 'auto') as 'auto', out, dataDir: process.env.PRUNECAM_DATA_DIR });
+  });
+
+  it('writes the run folder: checkpoints, CSV, figures, examples, signed report, HTML', () => {
+    const p = outcome.predicate;
+    const dir = outcome.runDir;
+    for (const f of ['protocol.json', 'levels.csv', 'report.json', 'public-key.pem', 'report.html', 'figures/accuracy-iou-by-level.svg', 'figures/accuracy-iou-vs-density.svg']) {
+      expect(existsSync(join(dir, f)), f).toBe(true);
+    }
+    const csvRows = readFileSync(join(dir, 'levels.csv'), 'utf8').split('\n').filter((l) => /^\d/.test(l));
+    expect(csvRows).toHaveLength(p.protocol.seeds.length * p.protocol.pruning.levels);
+    for (const s of p.protocol.seeds) for (let l = 0; l < p.protocol.pruning.levels; l++) expect(existsSync(join(dir, `seed-${s}`, `level-${String(l).padStart(2, '0')}.ckpt.json`))).toBe(true);
+  });
+
+  it('the signed report verifies', () => {
+    const v = verifyReport(outcome.reportPath);
+    expect(v.reasons).toEqual([]);
+    expect(v.ok).toBe(true);
+  });
+
+  it('learns: dense accuracy well above chance, heatmaps are real, correlations computed', () => {
+    const level0 = outcome.predicate.aggregate[0];
+    expect(level0.cleanAccuracy.mean, `dense clean accuracy ${level0.cleanAccuracy.mean}`).toBeGreaterThan(0.3);
+    expect(level0.meanIoU.mean).toBeGreaterThan(0.01);
+    expect(level0.meanIoU.mean).toBeLessThan(1);
+    expect(level0.zeroHeatmaps.mean).toBeLessThan(outcome.predicate.dataset.testImages);
+    const c = outcome.predicate.correlation!;
+    expect(c.n).toBe(outcome.predicate.protocol.pruning.levels);
+    for (const p of [c.pearson.p, c.spearman.p, c.kendall.p]) expect(p >= 0 && p <= 1).toBe(true);
+  });
+
+  describe("the thesis's claims (golden/thesis-claims.json)", () => {
+    for (const claim of claims.claims) {
+      it(`${claim.id}: ${claim.claim}`, (ctx) => {
+        const r = auditReport(outcome.predicate, claims).results.find((x) => x.id === claim.id)!;
+        if (r.verdict === 'not applicable') ctx.skip(`not applicable to protocol ${protocol}: ${r.reason ?? ''}`);
+        expect(r.verdict, `${claim.id}: measured ${r.measuredText}, thesis ${r.thesisText}, tolerance ${r.toleranceText}${r.reason ? ` (${r.reason})` : ''}`).toBe('reproduced');
+      });
+    }
+  });
+});

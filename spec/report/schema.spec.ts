@@ -1,0 +1,101 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateSigningKey } from '../../src/report/keys.ts';
+import { assertWritablePredicate, nonFinitePaths, predicateErrors } from '../../src/report/schema.ts';
+import { writeSignedReport } from '../../src/report/sign.ts';
+import { fabricatePredicate, tempDir, writeFiles } from './support/fabricate.ts';
+
+const cleanups: Array<() => void> = [];
+afterAll(() => cleanups.forEach((c) => c()));
+
+/** A valid predicate (with one artifact digest) to break one field at a time. */
+function valid(): Record<string, any> {
+  return { ...fabricatePredicate({ levels: 4 }), artifacts: [{ name: 'levels.csv', sha256: 'e'.repeat(64) }] };
+}
+
+describe('report predicate schema', () => {
+  it('accepts a fabricated predicate', () => {
+    expect(predicateErrors(valid())).toEqual([]);
+  });
+
+  it('is closed: unknown fields are named', () => {
+    const p = valid();
+    p.extra = 1;
+    p.aggregate[2].cleanAccuracy.median = 0.5;
+    p.environment.kernel = 'x';
+    expect(predicateErrors(p)).toEqual(['/extra is not a known field', '/environment/kernel is not a known field', '/aggregate/2/cleanAccuracy/median is not a known field']);
+  });
+
+  it('names missing fields and wrong types', () => {
+    const p = valid();
+    delete p.seeds[0].levels[1].wallTimeS;
+    p.seeds[0].levels[3].meanIoU = '0.2';
+    p.correlation = { pearson: { r: 0.9, p: 0.01, df: 2 } };
+    expect(predicateErrors(p)).toEqual([
+      '/seeds/0/levels/1/wallTimeS is missing',
+      '/seeds/0/levels/3/meanIoU must be number',
+      '/correlation/spearman is missing',
+      '/correlation/kendall is missing',
+      '/correlation/n is missing',
+      '/correlation must be null',
+    ]);
+  });
+
+  it('holds fractions to [0, 1] (accuracy 98.17 in percent is an error)', () => {
+    const p = valid();
+    p.seeds[0].levels[0].cleanAccuracy = 98.17;
+    p.aggregate[0].density = -0.1;
+    p.correlation = null;
+    expect(predicateErrors(p)).toEqual(['/seeds/0/levels/0/cleanAccuracy must be <= 1', '/aggregate/0/density must be >= 0']);
+  });
+
+  it('validates the protocol with the protocol schema', () => {
+    const p = valid();
+    p.protocol.pruning.fraction = 1.5;
+    p.protocol.training.optimiser = {};
+    expect(predicateErrors(p)).toEqual(['/protocol/training/optimiser is not a known field', '/protocol/pruning/fraction must be < 1']);
+  });
+
+  it('checks runId, digests and timestamps by pattern', () => {
+    const p = valid();
+    p.runId = 'ABC';
+    p.artifacts[0].sha256 = 'e'.repeat(63);
+    p.startedAt = '2025-01-01 00:00';
+    expect(predicateErrors(p)).toEqual([
+      '/runId must match pattern "^[0-9a-f]{64}$"',
+      '/startedAt must match pattern "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"',
+      '/artifacts/0/sha256 must match pattern "^[0-9a-f]{64}$"',
+    ]);
+  });
+});
+
+describe('NaN and Infinity', () => {
+  it('are found by JSON pointer', () => {
+    expect(nonFinitePaths({ a: [1, NaN, { 'b/c': Infinity }], d: -Infinity, e: 'NaN' })).toEqual([
+      { path: '/a/1', value: NaN },
+      { path: '/a/2/b~1c', value: Infinity },
+      { path: '/d', value: -Infinity },
+    ]);
+  });
+
+  it('stop a report from being written, naming the field, before any file or key is created', () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    writeFiles(dir, { 'levels.csv': 'x' });
+    const p = valid();
+    p.seeds[0].levels[3].meanIoU = NaN;
+    p.correlation = { ...p.correlation, pearson: { r: Infinity, p: 0, df: 24 } };
+    expect(() => assertWritablePredicate(p)).toThrow('cannot write the report: JSON cannot carry NaN or Infinity, found /seeds/0/levels/3/meanIoU = NaN, /correlation/pearson/r = Infinity');
+    const env = { XDG_CONFIG_HOME: join(dir, 'config') };
+    expect(() => writeSignedReport(dir, p, { artifacts: ['levels.csv'], env })).toThrow('/seeds/0/levels/3/meanIoU = NaN');
+    expect(readdirSync(dir)).toEqual(['levels.csv']);
+    expect(existsSync(join(dir, 'config'))).toBe(false);
+  });
+
+  it('a report with no artifacts is refused (an in-toto subject must not be empty)', () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    expect(() => writeSignedReport(dir, fabricatePredicate(), { artifacts: [], signingKey: generateSigningKey() })).toThrow('it lists no artifacts');
+  });
+});

@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { canonicalBytes } from '../../src/report/canonical.ts';
+import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/report/dsse.ts';
+import { generateSigningKey, publicKeyPem } from '../../src/report/keys.ts';
+import { writeSignedReport } from '../../src/report/sign.ts';
+import { verifyReport } from '../../src/report/verify.ts';
+import { PREDICATE_TYPE } from '../../src/report/types.ts';
+import { artifactFilesArb, predicateArb } from './support/arbitraries.ts';
+import { fabricatePredicate, tempDir, writeFiles } from './support/fabricate.ts';
+
+const ecdsa = generateSigningKey('ecdsa-p256');
+const ed25519 = generateSigningKey('ed25519');
+const keys = fc.constantFrom(ecdsa, ed25519);
+const dirs: Array<() => void> = [];
+afterAll(() => dirs.forEach((c) => c()));
+
+function freshDir(): string {
+  const { dir, cleanup } = tempDir();
+  dirs.push(cleanup);
+  return dir;
+}
+
+/** A signed report of a fabricated predicate with two artifacts, in a fresh folder. */
+function signedRun(key = ecdsa) {
+  const dir = freshDir();
+  writeFiles(dir, { 'levels.csv': 'level,acc\n0,0.98\n', 'figures/x.svg': '<svg/>' });
+  const written = writeSignedReport(dir, fabricatePredicate(), { artifacts: ['levels.csv', 'figures/x.svg'], signingKey: key });
+  const envelope = JSON.parse(readFileSync(written.reportPath, 'utf8'));
+  return { dir, path: written.reportPath, envelope };
+}
+
+const rewrite = (path: string, envelope: unknown) => writeFileSync(path, JSON.stringify(envelope));
+
+describe('sign -> verify round trip', () => {
+  it('verifies every schema-valid predicate it signed and returns it unchanged', () => {
+    fc.assert(
+      fc.property(predicateArb, artifactFilesArb, keys, (predicate, files, key) => {
+        const dir = freshDir();
+        writeFiles(dir, files);
+        const w = writeSignedReport(dir, predicate, { artifacts: Object.keys(files), signingKey: key });
+        const r = verifyReport(w.reportPath);
+        expect(r.reasons).toEqual([]);
+        expect(r.ok).toBe(true);
+        // The artifacts' digests are the files' sha256 (node:crypto over the bytes written).
+        const expectedArtifacts = Object.entries(files).map(([name, bytes]) => ({ name, sha256: createHash('sha256').update(bytes).digest('hex') }));
+        expect(r.predicate).toEqual({ ...predicate, artifacts: expectedArtifacts });
+        rmSync(dir, { recursive: true, force: true });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('writes an in-toto Statement v1 whose subjects are the artifacts', () => {
+    const { envelope } = signedRun();
+    expect(envelope.payloadType).toBe('application/vnd.in-toto+json');
+    expect(envelope.signatures).toHaveLength(1);
+    const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8'));
+    expect(statement._type).toBe('https://in-toto.io/Statement/v1');
+    expect(statement.predicateType).toBe(PREDICATE_TYPE);
+    expect(statement.subject).toEqual([
+      { name: 'levels.csv', digest: { sha256: createHash('sha256').update('level,acc\n0,0.98\n').digest('hex') } },
+      { name: 'figures/x.svg', digest: { sha256: createHash('sha256').update('<svg/>').digest('hex') } },
+    ]);
+  });
+});
+
+describe('tampering is rejected', () => {
+  it('rejects any single-byte change of the payload', () => {
+    const { path, envelope } = signedRun();
+    const payload = Buffer.from(envelope.payload, 'base64');
+    fc.assert(
+      fc.property(fc.nat(payload.length - 1), fc.integer({ min: 1, max: 255 }), (i, delta) => {
+        const changed = Buffer.from(payload);
+        changed[i] = (changed[i] + delta) & 0xff;
+        rewrite(path, { ...envelope, payload: changed.toString('base64') });
+        const r = verifyReport(path);
+        expect(r.ok).toBe(false);
+        expect(r.reasons).toContain(`signature does not verify with key ${ecdsa.keyid}`);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('rejects any single-byte change of the signature (ECDSA and Ed25519)', () => {
+    for (const key of [ecdsa, ed25519]) {
+      const { path, envelope } = signedRun(key);
+      const sig = Buffer.from(envelope.signatures[0].sig, 'base64');
+      fc.assert(
+        fc.property(fc.nat(sig.length - 1), fc.integer({ min: 1, max: 255 }), (i, delta) => {
+          const changed = Buffer.from(sig);
+          changed[i] = (changed[i] + delta) & 0xff;
+          rewrite(path, { ...envelope, signatures: [{ ...envelope.signatures[0], sig: changed.toString('base64') }] });
+          const r = verifyReport(path);
+          expect(r.ok).toBe(false);
+          expect(r.reasons).toEqual([`signature does not verify with key ${key.keyid}`]);
+        }),
+        { numRuns: 40 },
+      );
+    }
+  });
+
+  it('rejects a swapped key, given with --pubkey or shipped beside the report', () => {
+    const { dir, path } = signedRun();
+    const other = generateSigningKey('ecdsa-p256');
+    const otherPem = join(dir, 'other.pem');
+    writeFileSync(otherPem, publicKeyPem(other.publicKey));
+    const given = verifyReport(path, { pubkey: otherPem });
+    expect(given.ok).toBe(false);
+    expect(given.reasons).toEqual([`signature does not verify with key ${other.keyid}`]);
+    expect(given.notes).toContain(`the signature's keyid ${ecdsa.keyid} is not the key's keyid ${other.keyid}`);
+    writeFileSync(join(dir, 'public-key.pem'), publicKeyPem(other.publicKey));
+    expect(verifyReport(path).reasons).toEqual([`signature does not verify with key ${other.keyid}`]);
+  });
+
+  it('verifies against a trusted --pubkey without the shipped-key warning', () => {
+    const { dir, path } = signedRun();
+    const pem = join(dir, 'trusted.pem');
+    writeFileSync(pem, publicKeyPem(ecdsa.publicKey));
+    const r = verifyReport(path, { pubkey: pem });
+    expect(r).toMatchObject({ ok: true, keyTrust: 'trusted-key', reasons: [] });
+    expect(r.notes.join()).not.toContain('shipped');
+    expect(verifyReport(path).notes).toContain('verified against the key shipped with the report: this proves integrity, not who signed (pass --pubkey with a key you trust to check the signer)');
+  });
+
+  it('rejects a wrong payloadType, whether the signature covers it or not', () => {
+    const { path, envelope } = signedRun();
+    rewrite(path, { ...envelope, payloadType: 'application/json' });
+    expect(verifyReport(path).reasons).toEqual([`signature does not verify with key ${ecdsa.keyid}`, 'payloadType is "application/json", expected application/vnd.in-toto+json']);
+    // Correctly signed, but under a type that is not in-toto: the signature holds, the type does not.
+    const body = Buffer.from(envelope.payload, 'base64');
+    rewrite(path, signEnvelope('application/json', body, ecdsa));
+    const r = verifyReport(path);
+    expect(r.signatureOk).toBe(true);
+    expect(r.ok).toBe(false);
+    expect(r.reasons).toEqual(['payloadType is "application/json", expected application/vnd.in-toto+json']);
+  });
+
+  it('rejects a missing artifact and a changed artifact, naming each', () => {
+    const { dir, path } = signedRun();
+    rmSync(join(dir, 'figures/x.svg'));
+    writeFileSync(join(dir, 'levels.csv'), 'level,acc\n0,0.99\n');
+    const r = verifyReport(path);
+    expect(r.ok).toBe(false);
+    expect(r.signatureOk).toBe(true);
+    expect(r.reasons).toHaveLength(2);
+    expect(r.reasons[0]).toMatch(/^artifact levels\.csv: sha256 mismatch \(report [0-9a-f]{12}…, file [0-9a-f]{12}…\)$/);
+    expect(r.reasons[1]).toBe('artifact figures/x.svg: missing');
+    expect(r.artifacts.map((a) => a.status)).toEqual(['mismatch', 'missing']);
+  });
+
+  it('accepts the payload and signature in standard or URL-safe base64, padded or not', () => {
+    const { path, envelope } = signedRun();
+    const toUrl = (s: string) => Buffer.from(s, 'base64').toString('base64url');
+    rewrite(path, { ...envelope, payload: toUrl(envelope.payload), signatures: [{ ...envelope.signatures[0], sig: toUrl(envelope.signatures[0].sig) }] });
+    expect(verifyReport(path).reasons).toEqual([]);
+    rewrite(path, envelope);
+    expect(verifyReport(path).ok).toBe(true);
+    rewrite(path, { ...envelope, payload: `${envelope.payload.slice(0, 10)}!${envelope.payload.slice(10)}` });
+    expect(verifyReport(path).reasons).toEqual(['payload is not base64: it has characters outside one base64 alphabet']);
+  });
+
+  it('names schema violations by JSON pointer, even under a valid signature', () => {
+    const dir = freshDir();
+    const predicate = fabricatePredicate({ artifacts: [] }) as unknown as { seeds: Array<{ levels: Array<Record<string, unknown>> }> };
+    predicate.seeds[0].levels[3].meanIoU = '0.2';
+    const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'x', digest: { sha256: 'a'.repeat(64) } }], predicateType: PREDICATE_TYPE, predicate };
+    writeFileSync(join(dir, 'report.json'), JSON.stringify(signEnvelope(IN_TOTO_PAYLOAD_TYPE, canonicalBytes(statement), ecdsa)));
+    writeFileSync(join(dir, 'public-key.pem'), publicKeyPem(ecdsa.publicKey));
+    const r = verifyReport(join(dir, 'report.json'));
+    expect(r.signatureOk).toBe(true);
+    expect(r.reasons).toEqual(['predicate invalid: /seeds/0/levels/3/meanIoU must be number']);
+    expect(r.predicate).toBeUndefined();
+  });
+
+  it('rejects a statement whose subjects disagree with the predicate, and an inconsistent runId', () => {
+    const dir = freshDir();
+    const predicate = { ...fabricatePredicate(), runId: 'b'.repeat(64), artifacts: [{ name: 'levels.csv', sha256: 'c'.repeat(64) }] };
+    const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'levels.csv', digest: { sha256: 'd'.repeat(64) } }], predicateType: PREDICATE_TYPE, predicate };
+    writeFileSync(join(dir, 'report.json'), JSON.stringify(signEnvelope(IN_TOTO_PAYLOAD_TYPE, canonicalBytes(statement), ecdsa)));
+    const keyPath = join(dir, 'k.pem');
+    writeFileSync(keyPath, publicKeyPem(ecdsa.publicKey));
+    const r = verifyReport(join(dir, 'report.json'), { pubkey: keyPath });
+    expect(r.reasons[0]).toMatch(/^predicate inconsistent: runId bbbbbbbbbbbb… is not the sha256 of the protocol \([0-9a-f]{12}…\)$/);
+    expect(r.reasons.slice(1)).toEqual(['statement inconsistent: subject levels.csv: digest differs from predicate.artifacts', 'artifact levels.csv: missing']);
+  });
+
+  it('refuses artifact paths outside the run folder, when signing and when verifying', () => {
+    const dir = freshDir();
+    writeFiles(dir, { 'a.csv': 'x' });
+    for (const bad of ['../a.csv', '/etc/passwd', 'sub/../a.csv', 'report.json', 'a\\b']) {
+      expect(() => writeSignedReport(dir, fabricatePredicate(), { artifacts: [bad], signingKey: ecdsa })).toThrow(`artifact ${JSON.stringify(bad)}:`);
+    }
+    const predicate = { ...fabricatePredicate(), artifacts: [{ name: '../a.csv', sha256: 'c'.repeat(64) }] };
+    const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: '../a.csv', digest: { sha256: 'c'.repeat(64) } }], predicateType: PREDICATE_TYPE, predicate };
+    writeFileSync(join(dir, 'report.json'), JSON.stringify(signEnvelope(IN_TOTO_PAYLOAD_TYPE, canonicalBytes(statement), ecdsa)));
+    writeFileSync(join(dir, 'public-key.pem'), publicKeyPem(ecdsa.publicKey));
+    const r = verifyReport(join(dir, 'report.json'));
+    expect(r.reasons).toContain(`predicate inconsistent: artifact "../a.csv": has an empty, '.' or '..' segment`);
+    expect(r.artifacts).toEqual([{ name: '../a.csv', status: 'bad-name', reason: `artifact "../a.csv": has an empty, '.' or '..' segment` }]);
+  });
+
+  it('reports unreadable input by name', () => {
+    const dir = freshDir();
+    expect(verifyReport(join(dir, 'nope.json')).reasons).toEqual([`report ${join(dir, 'nope.json')}: no such file`]);
+    writeFileSync(join(dir, 'report.json'), '{not json');
+    expect(verifyReport(join(dir, 'report.json')).reasons[0]).toMatch(/^report .* is not JSON: /);
+    writeFileSync(join(dir, 'report.json'), JSON.stringify(signedRun().envelope));
+    expect(verifyReport(join(dir, 'report.json')).reasons[0]).toBe('no public key: public-key.pem is missing beside the report; pass --pubkey');
+    expect(existsSync(join(dir, 'public-key.pem'))).toBe(false);
+  });
+});
