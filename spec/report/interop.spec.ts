@@ -69,14 +69,49 @@ describe('openssl verifies what prunecam signs', () => {
     expect(envelope.signatures[0].keyid).toBe(createHash('sha256').update(der).digest('hex'));
   });
 
-  it("the payload is the statement's canonical JSON (python3: sorted keys, no spaces)", () => {
+  it("the payload is the statement's RFC 8785 canonical JSON (re-serialised by python3)", () => {
     const { body } = signedForOpenssl('ecdsa-p256');
-    // For this predicate's values (plain decimals, ASCII text) RFC 8785 and Python's sorted
-    // compact dump agree; python re-serialises the parsed payload and must get the same bytes.
-    const py = execFileSync('python3', ['-c', 'import json,sys; d=json.load(sys.stdin); sys.stdout.write(json.dumps(d, sort_keys=True, separators=(",",":"), ensure_ascii=False))'], { input: body });
+    const py = execFileSync('python3', ['-c', PYTHON_JCS], { input: body });
     expect(py.toString('utf8')).toBe(body.toString('utf8'));
+    // The check can fail: python's own float format (1e-06) is not RFC 8785's (0.000001).
+    expect(body.toString('utf8')).toContain('"alphaEps":0.000001');
+    expect(body.toString('utf8')).toContain('"p":1e-14');
   });
 });
+
+/**
+ * RFC 8785 in python, written from the RFC for the check above: keys sorted, no whitespace,
+ * JSON.stringify-style string escapes, numbers in ECMAScript Number::toString form (shortest
+ * round-trip digits from repr, then ECMA-262 §6.1.6.1.20's layout rules).
+ */
+const PYTHON_JCS = `
+import json, sys
+from decimal import Decimal
+def num(x):
+    if isinstance(x, int): return str(x)
+    if x == 0: return '0'
+    sign, digits, exp = Decimal(repr(x)).as_tuple()
+    digits = list(digits)
+    while len(digits) > 1 and digits[-1] == 0:
+        digits.pop(); exp += 1
+    k = len(digits); n = exp + k; s = ''.join(map(str, digits))
+    if k <= n <= 21: out = s + '0' * (n - k)
+    elif 0 < n <= 21: out = s[:n] + '.' + s[n:]
+    elif -6 < n <= 0: out = '0.' + '0' * (-n) + s
+    else:
+        e = n - 1
+        out = s[0] + ('.' + s[1:] if k > 1 else '') + 'e' + ('+' if e >= 0 else '-') + str(abs(e))
+    return ('-' if sign else '') + out
+def dump(v):
+    if v is None: return 'null'
+    if v is True: return 'true'
+    if v is False: return 'false'
+    if isinstance(v, (int, float)): return num(v)
+    if isinstance(v, str): return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list): return '[' + ','.join(dump(x) for x in v) + ']'
+    return '{' + ','.join(dump(k) + ':' + dump(v[k]) for k in sorted(v, key=lambda k: k.encode('utf-16-be'))) + '}'
+sys.stdout.write(dump(json.load(sys.stdin)))
+`;
 
 describe('prunecam verifies what openssl signs', () => {
   it('accepts an envelope assembled by hand around an openssl ECDSA signature', () => {

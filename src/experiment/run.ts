@@ -13,7 +13,7 @@ import { loadClaims } from '../report/claims.ts';
 import { writeFigures } from '../report/figures.ts';
 import { writeReportHtml } from '../report/html.ts';
 import { writeSignedReport } from '../report/sign.ts';
-import type { LevelMetrics, ReportPredicate, SeedResult } from '../report/types.ts';
+import type { Correlation, LevelAggregate, LevelMetrics, ReportPredicate, SeedResult } from '../report/types.ts';
 import { verifyReport } from '../report/verify.ts';
 import { acquireRunLock } from '../store/lock.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
@@ -79,6 +79,16 @@ function listFiles(dir: string, sub: string): string[] {
     .sort();
 }
 
+/** Mean clean accuracy vs mean IoU across levels; null (with a warning) when undefined, e.g. a constant series. */
+function correlationOf(aggregate: LevelAggregate[], progress: Progress): Correlation | null {
+  try {
+    return correlate(aggregate.map((a) => a.cleanAccuracy.mean), aggregate.map((a) => a.meanIoU.mean));
+  } catch (e) {
+    progress.warn(`no correlation reported: ${(e as Error).message}`);
+    return null;
+  }
+}
+
 /**
  * Runs (or resumes) an experiment: resolves the protocol, loads the data, trains and prunes every
  * seed (in worker processes when jobs > 1), then writes the CSV, the figures, the signed report
@@ -119,7 +129,7 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     progress.done();
 
     const aggregate = aggregateLevels(seeds);
-    const correlation = aggregate.length >= 3 ? correlate(aggregate.map((a) => a.cleanAccuracy.mean), aggregate.map((a) => a.meanIoU.mean)) : null;
+    const correlation = correlationOf(aggregate, progress);
     const base: Omit<ReportPredicate, 'artifacts'> = {
       runId: id,
       protocol: config,
