@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '../../src/report/keys.ts';
 import { assertWritablePredicate, nonFinitePaths, predicateErrors } from '../../src/report/schema.ts';
 import { writeSignedReport } from '../../src/report/sign.ts';
-import { fabricatePredicate, tempDir, writeFiles } from './support/fabricate.ts';
+import { fabricatePredicate, tempDir, THESIS_LIKE_CORRELATION, writeFiles } from './support/fabricate.ts';
 
 const cleanups: Array<() => void> = [];
 afterAll(() => cleanups.forEach((c) => c()));
@@ -83,9 +83,8 @@ describe('NaN and Infinity', () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
     writeFiles(dir, { 'levels.csv': 'x' });
-    const p = valid();
+    const p = fabricatePredicate({ levels: 4, correlation: { ...THESIS_LIKE_CORRELATION, pearson: { r: Infinity, p: 0, df: 24 } } });
     p.seeds[0].levels[3].meanIoU = NaN;
-    p.correlation = { ...p.correlation, pearson: { r: Infinity, p: 0, df: 24 } };
     expect(() => assertWritablePredicate(p)).toThrow('cannot write the report: JSON cannot carry NaN or Infinity, found /seeds/0/levels/3/meanIoU = NaN, /correlation/pearson/r = Infinity');
     const env = { XDG_CONFIG_HOME: join(dir, 'config') };
     expect(() => writeSignedReport(dir, p, { artifacts: ['levels.csv'], env })).toThrow('/seeds/0/levels/3/meanIoU = NaN');

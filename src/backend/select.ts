@@ -1,29 +1,48 @@
 import * as tf from '@tensorflow/tfjs';
+import { registerFusedTraining, registerWasmExtras } from './wasm-extras.ts';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+/** Parses a `--backend` value, naming the allowed values when it is not one of them. */
+export function parseBackendChoice(value: string): BackendChoice {
+  if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
+  throw new Error(`unknown backend '${value}' (expected one of: ${BACKEND_CHOICES.join(', ')})`);
+}
 
 /**
- * Selects the tfjs backend. `auto`: tfjs-node(-gpu) (`tensorflow`) when it loads, else wasm.
- * Returns the backend actually running.
+ * Selects the tfjs backend. `auto`: tfjs-node(-gpu) (`tensorflow`) when it loads, else wasm,
+ * else cpu. Registers prunecam's kernels for the chosen backend. Returns the backend running.
  */
 export async function selectBackend(choice: BackendChoice = 'auto'): Promise<string> {
+  parseBackendChoice(choice);
   if (choice === 'auto' || choice === 'tensorflow') {
     if (await tryTensorflow()) return tf.getBackend();
     if (choice === 'tensorflow') throw new Error("backend 'tensorflow' requested but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded");
   }
   if (choice === 'auto' || choice === 'wasm') {
-    await import('@tensorflow/tfjs-backend-wasm');
-    const { registerWasmExtras } = await import('./wasm-extras.ts');
-    registerWasmExtras();
-    if (await tf.setBackend('wasm')) {
-      await tf.ready();
-      return 'wasm';
-    }
-    if (choice === 'wasm') throw new Error("backend 'wasm' could not be initialised");
+    const failure = await tryWasm();
+    if (failure === null) return 'wasm';
+    if (choice === 'wasm') throw new Error(`backend 'wasm' could not be initialised: ${failure}`);
   }
-  await tf.setBackend('cpu');
+  if (!(await tf.setBackend('cpu'))) throw new Error("backend 'cpu' could not be initialised");
   await tf.ready();
+  registerFusedTraining('cpu');
   return 'cpu';
+}
+
+/** Starts the wasm backend; null on success, else why it failed. */
+async function tryWasm(): Promise<string | null> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    registerWasmExtras();
+    registerFusedTraining('wasm');
+    if (!(await tf.setBackend('wasm'))) return 'tf.setBackend("wasm") returned false';
+    await tf.ready();
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 async function tryTensorflow(): Promise<boolean> {
@@ -39,4 +58,26 @@ async function tryTensorflow(): Promise<boolean> {
     }
   }
   return false;
+}
+
+export interface BackendInfo {
+  /** The active tfjs backend: 'tensorflow', 'wasm' or 'cpu'. */
+  backend: string;
+  /** tfjs version, plus the backend package's own version where it has one (wasm). */
+  version: string;
+}
+
+/** The active backend and the versions that produced the numbers, for the report. */
+export async function backendInfo(): Promise<BackendInfo> {
+  const backend = tf.getBackend();
+  if (!backend) throw new Error('no tfjs backend is active (call selectBackend first)');
+  let version = `tfjs ${tf.version.tfjs}`;
+  if (backend === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    version += `, tfjs-backend-wasm ${wasm.version_wasm}`;
+  } else if (backend === 'tensorflow') {
+    const nodeVersion = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding?.TF_Version;
+    if (nodeVersion) version += `, libtensorflow ${nodeVersion}`;
+  }
+  return { backend, version };
 }

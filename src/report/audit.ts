@@ -120,9 +120,10 @@ export function formatValue(v: number, unit: Unit, signed = false): string {
     case 'pp':
       return `${sign}${(v * 100).toFixed(2)} pp`;
     case 'pvalue':
-      return v !== 0 && v < 0.001 ? v.toExponential(1) : v.toFixed(3);
+      return v !== 0 && v < 0.001 ? v.toExponential(1) : v.toPrecision(2);
     case 'plain':
-      return `${sign}${v.toFixed(3)}`;
+      // One decimal more than the thesis prints, so a value just outside a bound does not print as the bound.
+      return `${sign}${v.toFixed(4)}`;
   }
 }
 

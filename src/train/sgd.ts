@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import { SGD_MOMENTUM, type SgdMomentumAttrs } from '../backend/kernels/sgd-momentum.ts';
 import { PARAM_NAMES, type ParamName, type Params } from '../model/cnn.ts';
 
 // SGD with PyTorch semantics (torch.optim.SGD, dampening 0, no Nesterov), over every parameter
 // including biases:  d = g + wd*w;  buf = d on the first step, else mu*buf + d;  w <- w - lr*buf.
 // tfjs's MomentumOptimizer applies lr inside the accumulator and has no coupled weight decay,
 // so it is not the same update; this one is pinned by the train-steps fixtures.
+// Where the backend has prunecam's fused SGD kernel (cpu, wasm) each parameter's update and
+// mask are one kernel launch; elsewhere the same arithmetic is composed from standard ops.
 
 export interface SgdHyper {
   lr: number;
@@ -18,19 +21,14 @@ export class Sgd {
 
   /** Returns new parameter tensors; disposes the old ones and the gradients it consumed. */
   step(params: Params, grads: Params, h: SgdHyper, masks?: Partial<Record<ParamName, tf.Tensor>>): Params {
+    const fused = tf.getKernel(SGD_MOMENTUM, tf.getBackend()) !== undefined;
     const next = {} as Params;
     for (const name of PARAM_NAMES) {
       const w = params[name];
       const g = grads[name];
       const old = this.buf[name];
-      const [newW, newBuf] = tf.tidy(() => {
-        const d = h.weightDecay === 0 ? g : tf.add(g, tf.mul(w, h.weightDecay));
-        const b = old === undefined ? tf.clone(d) : tf.add(tf.mul(old, h.momentum), d);
-        let nw = tf.sub(w, tf.mul(b, h.lr));
-        const m = masks?.[name];
-        if (m) nw = tf.mul(nw, m);
-        return [nw, b];
-      });
+      const m = masks?.[name];
+      const [newW, newBuf] = fused ? fusedUpdate(w, g, old, m, h) : composedUpdate(w, g, old, m, h);
       old?.dispose();
       this.buf[name] = newBuf;
       w.dispose();
@@ -44,4 +42,24 @@ export class Sgd {
     for (const t of Object.values(this.buf)) t?.dispose();
     this.buf = {};
   }
+}
+
+function composedUpdate(w: tf.Tensor, g: tf.Tensor, old: tf.Tensor | undefined, m: tf.Tensor | undefined, h: SgdHyper): [tf.Tensor, tf.Tensor] {
+  return tf.tidy(() => {
+    const d = h.weightDecay === 0 ? g : tf.add(g, tf.mul(w, h.weightDecay));
+    const b = old === undefined ? tf.clone(d) : tf.add(tf.mul(old, h.momentum), d);
+    let nw = tf.sub(w, tf.mul(b, h.lr));
+    if (m) nw = tf.mul(nw, m);
+    return [nw, b];
+  });
+}
+
+function fusedUpdate(w: tf.Tensor, g: tf.Tensor, old: tf.Tensor | undefined, m: tf.Tensor | undefined, h: SgdHyper): [tf.Tensor, tf.Tensor] {
+  return tf.tidy(() => {
+    // A zero buffer makes the first step buf = d exactly, PyTorch's first-step rule.
+    const buf = old ?? tf.zerosLike(w);
+    const attrs: SgdMomentumAttrs = { lr: h.lr, momentum: h.momentum, weightDecay: h.weightDecay };
+    const inputs = m === undefined ? { w, g, buf } : { w, g, buf, mask: m };
+    return tf.engine().runKernel(SGD_MOMENTUM, inputs, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor];
+  });
 }

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { CONV_RELU_POOL_GRAD, type ConvReluPoolGradAttrs } from '../backend/kernels/conv-relu-pool-grad.ts';
+import { SOFTMAX_CROSS_ENTROPY } from '../backend/kernels/softmax-cross-entropy.ts';
 import { forward, PARAM_NAMES, type ParamName, type Params } from '../model/cnn.ts';
 import { meanCrossEntropy } from './loss.ts';
 import { Sgd, type SgdHyper } from './sgd.ts';
@@ -12,20 +14,82 @@ export interface StepResult {
   loss: tf.Scalar;
 }
 
+export interface LossAndGrads {
+  loss: tf.Scalar;
+  grads: Params;
+}
+
 /**
  * One masked SGD step on a batch: loss before the update, gradients of every parameter, the
  * PyTorch SGD update, then w <- w * mask so a pruned weight is exactly 0 afterwards.
  * `x`: normalised [N, 28, 28, 1]; `oneHot`: [N, 10]. Consumes (disposes) `params`.
  */
 export function trainStep(params: Params, x: tf.Tensor4D, oneHot: tf.Tensor2D, opt: Sgd, h: SgdHyper, masks: MaskTensors): StepResult {
-  const names = PARAM_NAMES;
+  const { loss, grads } = lossAndGrads(params, x, oneHot);
+  return { params: opt.step(params, grads, h, masks), loss };
+}
+
+/** Loss and gradients: the fused kernels where the backend has them, else tfjs autodiff. */
+export function lossAndGrads(params: Params, x: tf.Tensor4D, oneHot: tf.Tensor2D): LossAndGrads {
+  return hasFusedKernels() ? fusedLossAndGrads(params, x, oneHot) : autodiffLossAndGrads(params, x, oneHot);
+}
+
+/** Whether the active backend has prunecam's fused training kernels (cpu and wasm do once selected). */
+export function hasFusedKernels(): boolean {
+  const backend = tf.getBackend();
+  return tf.getKernel(CONV_RELU_POOL_GRAD, backend) !== undefined && tf.getKernel(SOFTMAX_CROSS_ENTROPY, backend) !== undefined;
+}
+
+/** Loss and gradients by tfjs autodiff through the model's forward pass (any backend). */
+export function autodiffLossAndGrads(params: Params, x: tf.Tensor4D, oneHot: tf.Tensor2D): LossAndGrads {
   const f = (...ps: tf.Tensor[]) => {
     const p = {} as Params;
-    names.forEach((n, i) => (p[n] = ps[i]));
+    PARAM_NAMES.forEach((n, i) => (p[n] = ps[i]));
     return meanCrossEntropy(forward(p, x), oneHot);
   };
-  const { value, grads } = tf.valueAndGrads(f)(names.map((n) => params[n]));
+  const { value, grads } = tf.valueAndGrads(f)(PARAM_NAMES.map((n) => params[n]));
   const g = {} as Params;
-  names.forEach((n, i) => (g[n] = grads[i]));
-  return { params: opt.step(params, g, h, masks), loss: value as tf.Scalar };
+  PARAM_NAMES.forEach((n, i) => (g[n] = grads[i]));
+  return { loss: value as tf.Scalar, grads: g };
+}
+
+const POOL = 2;
+
+/**
+ * Loss and gradients with a hand-derived backward pass (the thesis CNN of src/model/cnn.ts,
+ * the same function as `forward`): the forward with fused conv+bias+ReLU kernels, then one
+ * kernel each for the loss and its logit gradient, the dense layer's three products, and each
+ * conv block's backward (ReLU, max-pool and conv gradients together, see
+ * src/backend/kernels/conv-relu-pool-grad.ts). About 15 kernel launches instead of ~120.
+ */
+export function fusedLossAndGrads(p: Params, x: tf.Tensor4D, oneHot: tf.Tensor2D): LossAndGrads {
+  return tf.tidy(() => {
+    const n = x.shape[0];
+    const conv = (input: tf.Tensor4D, layer: 'conv1' | 'conv2') =>
+      tf.fused.conv2d({ x: input, filter: p[`${layer}.weight`] as tf.Tensor4D, bias: p[`${layer}.bias`], activation: 'relu', strides: 1, pad: 'valid' });
+    const z1 = conv(x, 'conv1');
+    const p1 = tf.maxPool(z1, POOL, POOL, 'valid');
+    const z2 = conv(p1, 'conv2');
+    const p2 = tf.maxPool(z2, POOL, POOL, 'valid');
+    const flat = tf.reshape(p2, [n, -1]) as tf.Tensor2D;
+    const fcW = p['fc.weight'] as tf.Tensor2D;
+    const logits = tf.fused.matMul({ a: flat, b: fcW, bias: p['fc.bias'] });
+
+    const [loss, dLogits] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY, { logits, targets: oneHot }, {}) as [tf.Scalar, tf.Tensor2D];
+    const dFcW = tf.matMul(flat, dLogits, true, false);
+    const dFcB = tf.sum(dLogits, 0);
+    const dP2 = tf.reshape(tf.matMul(dLogits, fcW, false, true), p2.shape);
+
+    const block = (dp: tf.Tensor, z: tf.Tensor, pooled: tf.Tensor, input: tf.Tensor, layer: 'conv1' | 'conv2', inputGrad: boolean) => {
+      const attrs: ConvReluPoolGradAttrs = { pool: POOL, inputGrad };
+      const inputs = { dp, z, p: pooled, x: input, filter: p[`${layer}.weight`] };
+      return tf.engine().runKernel(CONV_RELU_POOL_GRAD, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    };
+    const [dW2, dB2, dP1] = block(dP2, z2, p2, p1, 'conv2', true);
+    const [dW1, dB1] = block(dP1, z1, p1, x, 'conv1', false);
+    return {
+      loss,
+      grads: { 'conv1.weight': dW1, 'conv1.bias': dB1, 'conv2.weight': dW2, 'conv2.bias': dB2, 'fc.weight': dFcW, 'fc.bias': dFcB },
+    };
+  });
 }

@@ -16,26 +16,29 @@ interface WasmLike {
   typedArrayFromHeap(t: tf.TensorInfo): unknown;
 }
 
+/** The values of a float32 or int32 tensor. */
+export type Values = Float32Array | Int32Array;
+
 export interface FloatViews {
   /** The inputs' values, in the order given. */
-  inputs: Float32Array[];
+  inputs: Values[];
   /** Output buffers (contents undefined: every kernel writes every element). */
   outputs: Float32Array[];
   /** The outputs as tensor infos, to return from the kernel. */
   infos: tf.TensorInfo[];
 }
 
-/** Allocates float32 outputs of the given shapes and returns views of inputs and outputs. */
+/** Allocates float32 outputs of the given shapes and returns views of (float32 or int32) inputs and outputs. */
 export function floatViews(kernel: string, backend: tf.KernelBackend, inputs: tf.TensorInfo[], outputShapes: number[][]): FloatViews {
   for (const t of inputs) {
-    if (t.dtype !== 'float32') throw new Error(`${kernel}: inputs must be float32, got ${t.dtype} of shape [${t.shape}]`);
+    if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`${kernel}: inputs must be float32 or int32, got ${t.dtype} of shape [${t.shape}]`);
   }
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
   if ('typedArrayFromHeap' in backend) {
     const wasm = backend as unknown as WasmLike;
     const infos = outputShapes.map((s) => wasm.makeOutput(s, 'float32'));
     return {
-      inputs: inputs.map((t) => wasm.typedArrayFromHeap(t) as Float32Array),
+      inputs: inputs.map((t) => wasm.typedArrayFromHeap(t) as Values),
       outputs: infos.map((t) => wasm.typedArrayFromHeap(t) as Float32Array),
       infos,
     };
@@ -46,7 +49,7 @@ export function floatViews(kernel: string, backend: tf.KernelBackend, inputs: tf
     return {
       inputs: inputs.map((t) => {
         const v = cpu.data.get(t.dataId)?.values;
-        if (!(v instanceof Float32Array)) throw new Error(`${kernel}: no float32 values for an input of shape [${t.shape}]`);
+        if (!(v instanceof Float32Array || v instanceof Int32Array)) throw new Error(`${kernel}: no ${t.dtype} values for an input of shape [${t.shape}]`);
         return v;
       }),
       outputs,

@@ -1,0 +1,83 @@
+import { copyFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { generateSigningKey, loadSigningKey, publicKeyPem } from '../../src/report/keys.ts';
+import { tempDir } from './support/fabricate.ts';
+
+const GOLDEN = join(import.meta.dirname, '..', '..', 'golden');
+const cleanups: Array<() => void> = [];
+afterAll(() => cleanups.forEach((c) => c()));
+afterEach(() => vi.restoreAllMocks());
+
+function capture() {
+  const out: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));
+  vi.spyOn(console, 'error').mockImplementation((s: string) => void out.push(s));
+  return out;
+}
+
+/** A copy of the golden smoke report with its key and artifact, to tamper with. */
+function goldenCopy(): string {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  for (const f of ['report-smoke-a.json', 'public-key.pem']) copyFileSync(join(GOLDEN, f), join(dir, f));
+  cpSync(join(GOLDEN, 'report-smoke'), join(dir, 'report-smoke'), { recursive: true });
+  return dir;
+}
+
+describe('prunecam verify', () => {
+  const keyid = loadSigningKey(join(GOLDEN, 'test-signing-key.pem')).keyid;
+
+  it('exits 0 on the golden report and says the shipped key proves integrity only', async () => {
+    const out = capture();
+    const path = join(GOLDEN, 'report-smoke-a.json');
+    expect(await main(['verify', path])).toBe(0);
+    const lines = out.join('\n').split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toBe(`verifying ${path}`);
+    expect(lines[1]).toBe(`  key: ${keyid} from ${join(GOLDEN, 'public-key.pem')} (shipped with the report)`);
+    expect(lines[2]).toMatch(/^ {2}run: [0-9a-f]{12}…, protocol smoke, 1 seed\(s\), 3 level\(s\), 1 artifact\(s\)$/);
+    expect(lines[3]).toBe('OK: signature, statement, predicate and 1 artifact(s) verified');
+    expect(lines[4]).toBe('note: verified against the key shipped with the report: this proves integrity, not who signed (pass --pubkey with a key you trust to check the signer)');
+  });
+
+  it('exits 1 naming each problem of a tampered copy', async () => {
+    const dir = goldenCopy();
+    const path = join(dir, 'report-smoke-a.json');
+    const envelope = JSON.parse(readFileSync(path, 'utf8'));
+    envelope.payloadType = 'application/json';
+    writeFileSync(path, JSON.stringify(envelope));
+    rmSync(join(dir, 'report-smoke', 'levels-a.csv'));
+    const out = capture();
+    expect(await main(['verify', path])).toBe(1);
+    expect(out.join('\n')).toContain(
+      [
+        'FAILED: 3 problems',
+        `  - signature does not verify with key ${keyid}`,
+        '  - payloadType is "application/json", expected application/vnd.in-toto+json',
+        '  - artifact report-smoke/levels-a.csv: missing',
+      ].join('\n'),
+    );
+  });
+
+  it('--pubkey: accepts the signer, rejects another key', async () => {
+    const dir = goldenCopy();
+    writeFileSync(join(dir, 'signer.pem'), publicKeyPem(loadSigningKey(join(GOLDEN, 'test-signing-key.pem')).publicKey));
+    const other = generateSigningKey();
+    writeFileSync(join(dir, 'other.pem'), publicKeyPem(other.publicKey));
+    let out = capture();
+    expect(await main(['verify', join(dir, 'report-smoke-a.json'), '--pubkey', join(dir, 'signer.pem')])).toBe(0);
+    expect(out.join('\n')).not.toContain('shipped');
+    vi.restoreAllMocks();
+    out = capture();
+    expect(await main(['verify', join(dir, 'report-smoke-a.json'), '--pubkey', join(dir, 'other.pem')])).toBe(1);
+    expect(out.join('\n')).toContain(`  - signature does not verify with key ${other.keyid}`);
+  });
+
+  it('exits 2 on a usage error', async () => {
+    capture();
+    expect(await main(['verify'])).toBe(2);
+    expect(await main(['verify', 'a', '--key', 'x'])).toBe(2);
+  });
+});
