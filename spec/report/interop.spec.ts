@@ -119,7 +119,7 @@ describe('prunecam verifies what openssl signs', () => {
     execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', join(d, 'key.pem')]);
     execFileSync('openssl', ['pkey', '-in', join(d, 'key.pem'), '-pubout', '-out', join(d, 'public-key.pem')]);
     writeFiles(d, { 'levels.csv': 'level\n0\n' });
-    const predicate = { ...fabricatePredicate(), artifacts: [{ name: 'levels.csv', sha256: createHash('sha256').update('level\n0\n').digest('hex') }] };
+    const predicate = { ...fabricatePredicate(), artifacts: [{ name: 'levels.csv', sha256: createHash('sha256').update('level\n0\n').digest('hex'), optional: false }] };
     const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'levels.csv', digest: { sha256: predicate.artifacts[0].sha256 } }], predicateType: PREDICATE_TYPE, predicate };
     // Plain JSON.stringify, not canonical: the signature covers bytes, whatever their layout.
     const body = Buffer.from(JSON.stringify(statement), 'utf8');

@@ -11,7 +11,7 @@ afterAll(() => cleanups.forEach((c) => c()));
 
 /** A valid predicate (with one artifact digest) to break one field at a time. */
 function valid(): Record<string, any> {
-  return { ...fabricatePredicate({ levels: 4 }), artifacts: [{ name: 'levels.csv', sha256: 'e'.repeat(64) }] };
+  return { ...fabricatePredicate({ levels: 4 }), artifacts: [{ name: 'levels.csv', sha256: 'e'.repeat(64), optional: false }] };
 }
 
 describe('report predicate schema', () => {
@@ -66,6 +66,27 @@ describe('report predicate schema', () => {
       '/runId must match pattern "^[0-9a-f]{64}$"',
       '/startedAt must match pattern "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"',
       '/artifacts/0/sha256 must match pattern "^[0-9a-f]{64}$"',
+    ]);
+  });
+
+  it('requires every artifact to say whether it is optional, as a boolean', () => {
+    const p = valid();
+    p.artifacts.push({ name: 'seed-333/level-00.ckpt.json', sha256: 'e'.repeat(64), optional: 'yes' }, { name: 'x.png', sha256: 'e'.repeat(64) });
+    expect(predicateErrors(p)).toEqual(['/artifacts/1/optional must be boolean', '/artifacts/2/optional is missing']);
+  });
+
+  it('counts non-finite heatmaps as a non-negative integer per seed, a mean over seeds', () => {
+    const p = valid();
+    p.seeds[0].levels[1].nonFiniteHeatmaps = 1.5;
+    p.seeds[0].levels[2].nonFiniteHeatmaps = -1;
+    delete p.seeds[0].levels[3].nonFiniteHeatmaps;
+    p.aggregate[1].nonFiniteHeatmaps = { mean: 1.5, std: 0.7 };
+    p.aggregate[2].nonFiniteHeatmaps = { mean: -0.5, std: 0 };
+    expect(predicateErrors(p)).toEqual([
+      '/seeds/0/levels/1/nonFiniteHeatmaps must be integer',
+      '/seeds/0/levels/2/nonFiniteHeatmaps must be >= 0',
+      '/seeds/0/levels/3/nonFiniteHeatmaps is missing',
+      '/aggregate/2/nonFiniteHeatmaps/mean must be >= 0',
     ]);
   });
 });

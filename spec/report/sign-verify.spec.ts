@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,11 +24,13 @@ function freshDir(): string {
   return dir;
 }
 
-/** A signed report of a fabricated predicate with two artifacts, in a fresh folder. */
+const CHECKPOINTS = ['seed-333/level-00.ckpt.json', 'seed-333/level-01.ckpt.json'];
+
+/** A signed report of a fabricated predicate with two required and two optional artifacts (checkpoints), in a fresh folder. */
 function signedRun(key = ecdsa) {
   const dir = freshDir();
-  writeFiles(dir, { 'levels.csv': 'level,acc\n0,0.98\n', 'figures/x.svg': '<svg/>' });
-  const written = writeSignedReport(dir, fabricatePredicate(), { artifacts: ['levels.csv', 'figures/x.svg'], signingKey: key });
+  writeFiles(dir, { 'levels.csv': 'level,acc\n0,0.98\n', 'figures/x.svg': '<svg/>', [CHECKPOINTS[0]]: '{"level":0}', [CHECKPOINTS[1]]: '{"level":1}' });
+  const written = writeSignedReport(dir, fabricatePredicate(), { artifacts: ['levels.csv', 'figures/x.svg', ...CHECKPOINTS], optionalArtifacts: CHECKPOINTS, signingKey: key });
   const envelope = JSON.parse(readFileSync(written.reportPath, 'utf8'));
   return { dir, path: written.reportPath, envelope };
 }
@@ -46,7 +48,7 @@ describe('sign -> verify round trip', () => {
         expect(r.reasons).toEqual([]);
         expect(r.ok).toBe(true);
         // The artifacts' digests are the files' sha256 (node:crypto over the bytes written).
-        const expectedArtifacts = Object.entries(files).map(([name, bytes]) => ({ name, sha256: createHash('sha256').update(bytes).digest('hex') }));
+        const expectedArtifacts = Object.entries(files).map(([name, bytes]) => ({ name, sha256: createHash('sha256').update(bytes).digest('hex'), optional: false }));
         expect(r.predicate).toEqual({ ...predicate, artifacts: expectedArtifacts });
         rmSync(dir, { recursive: true, force: true });
       }),
@@ -54,7 +56,34 @@ describe('sign -> verify round trip', () => {
     );
   });
 
-  it('writes an in-toto Statement v1 whose subjects are the artifacts', () => {
+  it('verifies with any of its optional artifacts absent, noting how many were not checked', () => {
+    // Each artifact is required, optional and kept, or optional and deleted after signing.
+    const roles = fc.constantFrom('required' as const, 'optional' as const, 'absent' as const);
+    const filesWithRoles = artifactFilesArb.chain((files) => fc.tuple(fc.constant(files), fc.array(roles, { minLength: Object.keys(files).length, maxLength: Object.keys(files).length })));
+    fc.assert(
+      fc.property(filesWithRoles, ([files, role]) => {
+        const dir = freshDir();
+        writeFiles(dir, files);
+        const names = Object.keys(files);
+        const optional = names.filter((_, i) => role[i] !== 'required');
+        const w = writeSignedReport(dir, fabricatePredicate({ levels: 2 }), { artifacts: names, optionalArtifacts: optional, signingKey: ecdsa });
+        const absent = names.filter((_, i) => role[i] === 'absent');
+        for (const name of absent) rmSync(join(dir, name));
+        const r = verifyReport(w.reportPath);
+        expect(r.reasons).toEqual([]);
+        expect(r.ok).toBe(true);
+        expect(r.predicate!.artifacts.map((a) => [a.name, a.optional])).toEqual(names.map((n, i) => [n, role[i] !== 'required']));
+        expect(r.artifacts.map((a) => a.status)).toEqual(role.map((x) => (x === 'absent' ? 'absent' : 'ok')));
+        const notes = r.notes.filter((n) => n.includes('optional artifact'));
+        expect(notes).toHaveLength(absent.length ? 1 : 0);
+        if (absent.length) expect(notes[0]).toMatch(new RegExp(`^${absent.length} optional artifact\\(s\\) not present, not checked: `));
+        rmSync(dir, { recursive: true, force: true });
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('writes an in-toto Statement v1 whose subjects are the artifacts, optional ones included', () => {
     const { envelope } = signedRun();
     expect(envelope.payloadType).toBe('application/vnd.in-toto+json');
     expect(envelope.signatures).toHaveLength(1);
@@ -64,7 +93,70 @@ describe('sign -> verify round trip', () => {
     expect(statement.subject).toEqual([
       { name: 'levels.csv', digest: { sha256: createHash('sha256').update('level,acc\n0,0.98\n').digest('hex') } },
       { name: 'figures/x.svg', digest: { sha256: createHash('sha256').update('<svg/>').digest('hex') } },
+      { name: 'seed-333/level-00.ckpt.json', digest: { sha256: createHash('sha256').update('{"level":0}').digest('hex') } },
+      { name: 'seed-333/level-01.ckpt.json', digest: { sha256: createHash('sha256').update('{"level":1}').digest('hex') } },
     ]);
+    expect(statement.predicate.artifacts.map((a: { optional: boolean }) => a.optional)).toEqual([false, false, true, true]);
+  });
+
+  it('refuses optional artifacts that are not among the artifacts, before writing anything', () => {
+    const dir = freshDir();
+    writeFiles(dir, { 'levels.csv': 'x', 'seed-333/level-00.ckpt.json': '{}' });
+    expect(() => writeSignedReport(dir, fabricatePredicate(), { artifacts: ['levels.csv'], optionalArtifacts: ['seed-333/level-00.ckpt.json'], signingKey: ecdsa })).toThrow(
+      'cannot sign the report:\n  optional artifact "seed-333/level-00.ckpt.json" is not one of the artifacts',
+    );
+    expect(existsSync(join(dir, 'report.json'))).toBe(false);
+  });
+});
+
+describe('optional artifacts (checkpoints a published copy may leave out)', () => {
+  it('absent: the report verifies, with a note naming where the unchecked files were', () => {
+    const { dir, path } = signedRun();
+    rmSync(join(dir, 'seed-333'), { recursive: true });
+    const r = verifyReport(path);
+    expect(r.reasons).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(r.artifacts.map((a) => a.status)).toEqual(['ok', 'ok', 'absent', 'absent']);
+    expect(r.notes).toContain('2 optional artifact(s) not present, not checked: seed-333/ (2)');
+  });
+
+  it('present but changed: verification fails, naming the file', () => {
+    const { dir, path } = signedRun();
+    rmSync(join(dir, 'seed-333/level-00.ckpt.json'));
+    writeFileSync(join(dir, 'seed-333/level-01.ckpt.json'), '{"level":2}');
+    const r = verifyReport(path);
+    expect(r.ok).toBe(false);
+    expect(r.signatureOk).toBe(true);
+    expect(r.reasons).toHaveLength(1);
+    const expected = createHash('sha256').update('{"level":1}').digest('hex').slice(0, 12);
+    const found = createHash('sha256').update('{"level":2}').digest('hex').slice(0, 12);
+    expect(r.reasons[0]).toBe(`artifact seed-333/level-01.ckpt.json: sha256 mismatch (report ${expected}…, file ${found}…)`);
+    expect(r.notes).toContain('1 optional artifact(s) not present, not checked: seed-333/ (1)');
+  });
+
+  it('present but not a file: verification fails', () => {
+    const { dir, path } = signedRun();
+    rmSync(join(dir, 'seed-333/level-00.ckpt.json'));
+    mkdirSync(join(dir, 'seed-333/level-00.ckpt.json'));
+    expect(verifyReport(path).reasons).toEqual(['artifact seed-333/level-00.ckpt.json: not a regular file']);
+  });
+
+  it('a required artifact absent still fails, while absent optional ones are only noted', () => {
+    const { dir, path } = signedRun();
+    rmSync(join(dir, 'seed-333'), { recursive: true });
+    rmSync(join(dir, 'levels.csv'));
+    const r = verifyReport(path);
+    expect(r.ok).toBe(false);
+    expect(r.reasons).toEqual(['artifact levels.csv: missing']);
+    expect(r.artifacts.map((a) => a.status)).toEqual(['missing', 'ok', 'absent', 'absent']);
+    expect(r.notes).toContain('2 optional artifact(s) not present, not checked: seed-333/ (2)');
+  });
+
+  it('are re-signed as optional when the predicate already says so and no list is given', () => {
+    const { dir, path } = signedRun();
+    const first = verifyReport(path).predicate!;
+    const again = writeSignedReport(dir, first, { signingKey: ecdsa, reportName: 'again.json' });
+    expect(again.predicate.artifacts).toEqual(first.artifacts);
   });
 });
 
@@ -149,7 +241,7 @@ describe('tampering is rejected', () => {
     expect(r.reasons).toHaveLength(2);
     expect(r.reasons[0]).toMatch(/^artifact levels\.csv: sha256 mismatch \(report [0-9a-f]{12}…, file [0-9a-f]{12}…\)$/);
     expect(r.reasons[1]).toBe('artifact figures/x.svg: missing');
-    expect(r.artifacts.map((a) => a.status)).toEqual(['mismatch', 'missing']);
+    expect(r.artifacts.map((a) => a.status)).toEqual(['mismatch', 'missing', 'ok', 'ok']);
   });
 
   it('accepts the payload and signature in standard or URL-safe base64, padded or not', () => {
@@ -178,7 +270,7 @@ describe('tampering is rejected', () => {
 
   it('rejects a statement whose subjects disagree with the predicate, and an inconsistent runId', () => {
     const dir = freshDir();
-    const predicate = { ...fabricatePredicate(), runId: 'b'.repeat(64), artifacts: [{ name: 'levels.csv', sha256: 'c'.repeat(64) }] };
+    const predicate = { ...fabricatePredicate(), runId: 'b'.repeat(64), artifacts: [{ name: 'levels.csv', sha256: 'c'.repeat(64), optional: false }] };
     const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'levels.csv', digest: { sha256: 'd'.repeat(64) } }], predicateType: PREDICATE_TYPE, predicate };
     writeFileSync(join(dir, 'report.json'), JSON.stringify(signEnvelope(IN_TOTO_PAYLOAD_TYPE, canonicalBytes(statement), ecdsa)));
     const keyPath = join(dir, 'k.pem');
@@ -194,7 +286,7 @@ describe('tampering is rejected', () => {
     for (const bad of ['../a.csv', '/etc/passwd', 'sub/../a.csv', 'report.json', 'a\\b']) {
       expect(() => writeSignedReport(dir, fabricatePredicate(), { artifacts: [bad], signingKey: ecdsa })).toThrow(`artifact ${JSON.stringify(bad)}:`);
     }
-    const predicate = { ...fabricatePredicate(), artifacts: [{ name: '../a.csv', sha256: 'c'.repeat(64) }] };
+    const predicate = { ...fabricatePredicate(), artifacts: [{ name: '../a.csv', sha256: 'c'.repeat(64), optional: true }] };
     const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: '../a.csv', digest: { sha256: 'c'.repeat(64) } }], predicateType: PREDICATE_TYPE, predicate };
     writeFileSync(join(dir, 'report.json'), JSON.stringify(signEnvelope(IN_TOTO_PAYLOAD_TYPE, canonicalBytes(statement), ecdsa)));
     writeFileSync(join(dir, 'public-key.pem'), publicKeyPem(ecdsa.publicKey));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { generateSigningKey, loadSigningKey, publicKeyPem } from '../../src/report/keys.ts';
-import { tempDir } from './support/fabricate.ts';
+import { tempDir, writeFiles } from './support/fabricate.ts';
 
 const GOLDEN = join(import.meta.dirname, '..', '..', 'golden');
 const cleanups: Array<() => void> = [];
@@ -29,17 +29,30 @@ function goldenCopy(): string {
 describe('prunecam verify', () => {
   const keyid = loadSigningKey(join(GOLDEN, 'test-signing-key.pem')).keyid;
 
-  it('exits 0 on the golden report and says the shipped key proves integrity only', async () => {
+  // The golden reports list their smoke run's 3 level checkpoints (seed 333, levels 0-2) as
+  // optional artifacts, which are not committed (golden/report-smoke/README.md).
+  it('exits 0 on the golden report, notes the absent optional checkpoints and that the shipped key proves integrity only', async () => {
     const out = capture();
     const path = join(GOLDEN, 'report-smoke-a.json');
     expect(await main(['verify', path])).toBe(0);
     const lines = out.join('\n').split('\n');
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     expect(lines[0]).toBe(`verifying ${path}`);
     expect(lines[1]).toBe(`  key: ${keyid} from ${join(GOLDEN, 'public-key.pem')} (shipped with the report)`);
-    expect(lines[2]).toMatch(/^ {2}run: [0-9a-f]{12}…, protocol smoke, 1 seed\(s\), 3 level\(s\), 1 artifact\(s\)$/);
+    expect(lines[2]).toMatch(/^ {2}run: [0-9a-f]{12}…, protocol smoke, 1 seed\(s\), 3 level\(s\), 4 artifact\(s\) \(3 optional\)$/);
     expect(lines[3]).toBe('OK: signature, statement, predicate and 1 artifact(s) verified');
-    expect(lines[4]).toBe('note: verified against the key shipped with the report: this proves integrity, not who signed (pass --pubkey with a key you trust to check the signer)');
+    expect(lines[4]).toBe('note: 3 optional artifact(s) not present, not checked: report-smoke/checkpoints-a/seed-333/ (3)');
+    expect(lines[5]).toBe('note: verified against the key shipped with the report: this proves integrity, not who signed (pass --pubkey with a key you trust to check the signer)');
+  });
+
+  it('exits 1 when an optional checkpoint is present but not the signed one', async () => {
+    const dir = goldenCopy();
+    writeFiles(dir, { 'report-smoke/checkpoints-a/seed-333/level-01.ckpt.json': '{"not":"the signed checkpoint"}\n' });
+    const out = capture();
+    expect(await main(['verify', join(dir, 'report-smoke-a.json')])).toBe(1);
+    const text = out.join('\n');
+    expect(text).toMatch(/^FAILED: 1 problem\n {2}- artifact report-smoke\/checkpoints-a\/seed-333\/level-01\.ckpt\.json: sha256 mismatch \(report [0-9a-f]{12}…, file [0-9a-f]{12}…\)$/m);
+    expect(text).toContain('note: 2 optional artifact(s) not present, not checked: report-smoke/checkpoints-a/seed-333/ (2)');
   });
 
   it('exits 1 naming each problem of a tampered copy', async () => {

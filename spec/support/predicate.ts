@@ -69,6 +69,8 @@ function levelMetrics(seed: number, level: number, remaining: number): LevelMetr
     heatmapMean: 0.2 + 0.03 * jitter(seed, level, 4),
     heatmapStd: 0.218 + 0.0034 * Math.min(level, 10) + 0.002 * jitter(seed, level, 5),
     zeroHeatmaps: level < 20 ? 0 : Math.round(40 * collapse + 5 * (1 + jitter(seed, level, 6))),
+    // A few heatmaps hit Grad-CAM++'s alpha pole once the network has collapsed.
+    nonFiniteHeatmaps: level < 22 ? 0 : Math.round(3 * collapse * (1 + jitter(seed, level, 9))),
     finalTrainLoss: 0.06 + 2.2 * collapse + 0.005 * (1 + jitter(seed, level, 7)),
     wallTimeS: 90 + 5 * jitter(seed, level, 8),
   };
@@ -105,6 +107,7 @@ export function fabricatePredicate(opts: FabricateOptions = {}): ReportPredicate
       heatmapStd: at((m) => m.heatmapStd),
       heatmapMean: at((m) => m.heatmapMean),
       zeroHeatmaps: at((m) => m.zeroHeatmaps),
+      nonFiniteHeatmaps: at((m) => m.nonFiniteHeatmaps),
     };
   });
   const acc = aggregate.map((a) => a.cleanAccuracy.mean);
@@ -148,6 +151,6 @@ export function fabricatePredicate(opts: FabricateOptions = {}): ReportPredicate
       levels >= 3
         ? { pearson: { r, p: 1e-12, df: levels - 2 }, spearman: { rho: sampleRankCorrelation(acc, iou), p: 1e-6 }, kendall: { tau: kendallTauA(acc, iou), p: 1e-6, method: 'asymptotic' }, n: levels }
         : null,
-    artifacts: [{ name: 'levels.csv', sha256: 'f'.repeat(64) }],
+    artifacts: [{ name: 'levels.csv', sha256: 'f'.repeat(64), optional: false }],
   };
 }

@@ -27,6 +27,7 @@ export function aggregateLevels(seeds: SeedResult[]): LevelAggregate[] {
       heatmapStd: pick('heatmapStd'),
       heatmapMean: pick('heatmapMean'),
       zeroHeatmaps: pick('zeroHeatmaps'),
+      nonFiniteHeatmaps: pick('nonFiniteHeatmaps'),
     });
   }
   return out;

@@ -70,6 +70,7 @@ export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number,
       heatmapMean: summary.mean,
       heatmapStd: summary.std,
       zeroHeatmaps: summary.zeroHeatmaps,
+      nonFiniteHeatmaps: cams.nonFinite.length,
     };
   };
 }

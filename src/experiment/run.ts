@@ -16,7 +16,7 @@ import { writeSignedReport } from '../report/sign.ts';
 import type { Correlation, LevelAggregate, LevelMetrics, ReportPredicate, SeedResult } from '../report/types.ts';
 import { verifyReport } from '../report/verify.ts';
 import { acquireRunLock } from '../store/lock.ts';
-import { writeFileAtomic } from '../store/atomic.ts';
+import { isTempFile, writeFileAtomic } from '../store/atomic.ts';
 import { aggregateLevels } from './aggregate.ts';
 import { writeLevelsCsv } from './csv.ts';
 import { describeEnvironment } from './environment.ts';
@@ -74,7 +74,7 @@ function listFiles(dir: string, sub: string): string[] {
   const d = join(dir, sub);
   if (!existsSync(d)) return [];
   return readdirSync(d, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && !e.name.includes('.tmp-'))
+    .filter((e) => e.isFile() && !isTempFile(e.name))
     .map((e) => relative(dir, join(e.parentPath, e.name)))
     .sort();
 }
@@ -150,8 +150,10 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
       correlation,
     };
     const figures = await writeFigures(runDir, { ...base, artifacts: [] });
-    const artifacts = ['protocol.json', 'levels.csv', ...figures, ...listFiles(runDir, 'examples'), ...config.seeds.flatMap((s) => listFiles(runDir, `seed-${s}`))];
-    const written = writeSignedReport(runDir, base, { artifacts, keyPath: o.key });
+    // Checkpoints are signed too, but as optional artifacts: a published copy may leave them out.
+    const checkpoints = config.seeds.flatMap((s) => listFiles(runDir, `seed-${s}`));
+    const artifacts = ['protocol.json', 'levels.csv', ...figures, ...listFiles(runDir, 'examples'), ...checkpoints];
+    const written = writeSignedReport(runDir, base, { artifacts, optionalArtifacts: checkpoints, keyPath: o.key });
     const verification = verifyReport(written.reportPath);
     const claims = loadClaims();
     const audit = auditReport(written.predicate, claims);

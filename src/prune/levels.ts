@@ -11,7 +11,7 @@ import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint.ts
 import { pruneSparseGlobal } from './sparse-global.ts';
 
 /** The metrics a level's evaluation produces (the loop adds level, weights, loss and time). */
-export type Evaluation = Pick<LevelMetrics, 'cleanAccuracy' | 'noisyAccuracy' | 'meanIoU' | 'heatmapMean' | 'heatmapStd' | 'zeroHeatmaps'>;
+export type Evaluation = Pick<LevelMetrics, 'cleanAccuracy' | 'noisyAccuracy' | 'meanIoU' | 'heatmapMean' | 'heatmapStd' | 'zeroHeatmaps' | 'nonFiniteHeatmaps'>;
 
 export type SeedEvent =
   | { kind: 'train'; level: number | 'pretrain'; progress: PhaseProgress }

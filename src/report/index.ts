@@ -1,6 +1,6 @@
 // The report module's public API: what the run loop and the CLI commands call.
 export * from './types.ts';
-export { PUBLIC_KEY_FILE, REPORT_FILE, completePredicate, signPredicate, writeSignedReport, type WriteReportOptions, type WrittenReport } from './sign.ts';
+export { PUBLIC_KEY_FILE, REPORT_FILE, completePredicate, signPredicate, writeSignedReport, type UnsignedPredicate, type WriteReportOptions, type WrittenReport } from './sign.ts';
 export { SHIPPED_KEY_WARNING, verifyReport, type VerifyOptions, type VerifyResult } from './verify.ts';
 export { auditReport, formatValue, type AuditResult, type ClaimResult, type Verdict } from './audit.ts';
 export { DEFAULT_CLAIMS_PATH, loadClaims, parseClaims, type Claim, type ClaimsFile } from './claims.ts';

@@ -62,6 +62,7 @@ const levelMetrics = closedObject<LevelMetrics>()({
   heatmapMean: fraction,
   heatmapStd: fraction,
   zeroHeatmaps: count,
+  nonFiniteHeatmaps: count,
   finalTrainLoss: nonNegative,
   wallTimeS: nonNegative,
 });
@@ -83,6 +84,7 @@ const levelAggregate = closedObject<LevelAggregate>()({
   heatmapStd: fractionMeanStd,
   heatmapMean: fractionMeanStd,
   zeroHeatmaps: meanStd({ minimum: 0 }),
+  nonFiniteHeatmaps: meanStd({ minimum: 0 }),
 });
 
 const correlation = closedObject<Correlation>()({
@@ -95,6 +97,7 @@ const correlation = closedObject<Correlation>()({
 const artifactDigest = closedObject<ArtifactDigest>()({
   name: { type: 'string', minLength: 1 },
   sha256: { type: 'string', pattern: SHA256_HEX },
+  optional: { type: 'boolean' },
 });
 
 const text = { type: 'string' } as const;

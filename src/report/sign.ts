@@ -3,17 +3,19 @@ import { digestArtifacts } from './artifacts.ts';
 import { canonicalBytes } from './canonical.ts';
 import { consistencyProblems } from './consistency.ts';
 import { IN_TOTO_PAYLOAD_TYPE, signEnvelope, type DsseEnvelope } from './dsse.ts';
-import { writeFileAtomic } from './files.ts';
 import { publicKeyPem, resolveSigningKey, type KeySource, type SigningKey } from './keys.ts';
 import { assertWritablePredicate, ReportSchemaError, statementErrors } from './schema.ts';
 import { buildStatement } from './statement.ts';
 import type { ArtifactDigest, ReportPredicate } from './types.ts';
+import { writeFileAtomic } from '../store/atomic.ts';
 
 // report.json is a DSSE envelope whose payload is the RFC 8785 canonical JSON of an in-toto
 // Statement v1 (subjects: the run's artifact files; predicate: the report). The signer's public
 // key is written beside it as public-key.pem (SPKI PEM): verify uses it when no trusted key is
 // given. It is deliberately not embedded in the envelope: DSSE 1.1 says an unauthenticated
 // field must not supply the key that verifies the signature.
+// Every artifact is a subject and is digested when signing; the optional ones (checkpoints a
+// published copy may leave out) are checked by verify only when present.
 
 export const REPORT_FILE = 'report.json';
 export const PUBLIC_KEY_FILE = 'public-key.pem';
@@ -21,6 +23,12 @@ export const PUBLIC_KEY_FILE = 'public-key.pem';
 export interface WriteReportOptions {
   /** Artifact paths relative to the run folder; default: the names in `predicate.artifacts`. */
   artifacts?: string[];
+  /**
+   * The artifacts (a subset of `artifacts`) a published copy may leave out, e.g. the per-level
+   * checkpoints; verify checks them only when present. Default: none, or when `artifacts` is
+   * not given either, those marked optional in `predicate.artifacts`.
+   */
+  optionalArtifacts?: string[];
   /** Sign with this key; default: `keyPath`, else $PRUNECAM_SIGNING_KEY, else the default key. */
   signingKey?: SigningKey;
   keyPath?: string;
@@ -40,9 +48,13 @@ export interface WrittenReport {
   predicate: ReportPredicate;
 }
 
+/** A predicate before signing: its artifacts' digests are (re)taken from the files. */
+export type UnsignedPredicate = Omit<ReportPredicate, 'artifacts'> & { artifacts?: ArtifactDigest[] };
+
 /** The report predicate with its artifacts' digests taken from the files, validated. */
-export function completePredicate(runDir: string, predicate: Omit<ReportPredicate, 'artifacts'> & { artifacts?: ArtifactDigest[] }, names?: string[]): ReportPredicate {
-  const artifacts = digestArtifacts(runDir, names ?? (predicate.artifacts ?? []).map((a) => a.name));
+export function completePredicate(runDir: string, predicate: UnsignedPredicate, names?: string[], optionalNames?: string[]): ReportPredicate {
+  const listed = predicate.artifacts ?? [];
+  const artifacts = digestArtifacts(runDir, names ?? listed.map((a) => a.name), optionalNames ?? (names ? [] : listed.filter((a) => a.optional).map((a) => a.name)));
   if (artifacts.length === 0) throw new ReportSchemaError('cannot sign the report: it lists no artifacts (an in-toto statement needs at least one subject)');
   const full = { ...predicate, artifacts };
   assertWritablePredicate(full);
@@ -64,12 +76,8 @@ export function signPredicate(predicate: ReportPredicate, key: SigningKey): Dsse
  * runDir/public-key.pem, each atomically. Nothing is written (and no key is created) when the
  * predicate is invalid.
  */
-export function writeSignedReport(
-  runDir: string,
-  predicate: Omit<ReportPredicate, 'artifacts'> & { artifacts?: ArtifactDigest[] },
-  opts: WriteReportOptions = {},
-): WrittenReport {
-  const full = completePredicate(runDir, predicate, opts.artifacts);
+export function writeSignedReport(runDir: string, predicate: UnsignedPredicate, opts: WriteReportOptions = {}): WrittenReport {
+  const full = completePredicate(runDir, predicate, opts.artifacts, opts.optionalArtifacts);
   const resolved = opts.signingKey ? null : resolveSigningKey({ keyPath: opts.keyPath, env: opts.env });
   const key = opts.signingKey ?? resolved!;
   const envelope = signPredicate(full, key);

@@ -18,6 +18,11 @@ export interface LevelMetrics {
   heatmapMean: number;
   heatmapStd: number;
   zeroHeatmaps: number;
+  /**
+   * Images whose Grad-CAM++ heatmap was not finite (the alpha denominator hit its pole, or a
+   * value overflowed) and was therefore zeroed rather than reported as NaN.
+   */
+  nonFiniteHeatmaps: number;
   /** Mean training loss of the level's last epoch. */
   finalTrainLoss: number;
   /** Seconds spent on this level (training + evaluation). */
@@ -47,6 +52,7 @@ export interface LevelAggregate {
   heatmapStd: MeanStd;
   heatmapMean: MeanStd;
   zeroHeatmaps: MeanStd;
+  nonFiniteHeatmaps: MeanStd;
 }
 
 export interface Correlation {
@@ -84,6 +90,12 @@ export interface ArtifactDigest {
   /** Path relative to the run folder. */
   name: string;
   sha256: string;
+  /**
+   * True when a published copy of the run may leave the file out (the large per-level
+   * checkpoints): verify then checks it only when it is present. A required artifact
+   * (optional: false) must be present.
+   */
+  optional: boolean;
 }
 
 export interface ReportPredicate {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { checkArtifacts, type ArtifactCheck } from './artifacts.ts';
+import { checkArtifacts, describeAbsent, type ArtifactCheck } from './artifacts.ts';
 import { consistencyProblems } from './consistency.ts';
 import { checkEnvelope, IN_TOTO_PAYLOAD_TYPE } from './dsse.ts';
 import { keyIdOf, loadPublicKey } from './keys.ts';
@@ -57,7 +57,9 @@ function readJson(path: string): { value?: unknown; reason?: string } {
 /**
  * Verifies a signed report: envelope structure, payloadType, the signature over the PAE, the
  * in-toto statement and the predicate against their schemas and each other, and every artifact
- * (relative to the report's folder) against its digest. A missing artifact fails verification.
+ * present (relative to the report's folder) against its digest. A missing required artifact
+ * fails verification; a missing optional one (a checkpoint left out of a published copy) is
+ * only noted.
  */
 export function verifyReport(path: string, opts: VerifyOptions = {}): VerifyResult {
   const result: VerifyResult = { ok: false, reasons: [], notes: [], keyTrust: 'no-key', signatureOk: false, artifacts: [] };
@@ -113,4 +115,6 @@ function checkStatement(statement: unknown, dir: string, result: VerifyResult): 
   if (sErrors.length === 0) result.reasons.push(...subjectMismatches(statement as ReportStatement).map((e) => `statement inconsistent: ${e}`));
   result.artifacts = checkArtifacts(dir, p.artifacts);
   result.reasons.push(...result.artifacts.filter((a) => a.reason).map((a) => a.reason!));
+  const absent = result.artifacts.filter((a) => a.status === 'absent').map((a) => a.name);
+  if (absent.length) result.notes.push(`${absent.length} optional artifact(s) not present, not checked: ${describeAbsent(absent)}`);
 }

@@ -59,7 +59,7 @@ function fusedUpdate(w: tf.Tensor, g: tf.Tensor, old: tf.Tensor | undefined, m: 
     // A zero buffer makes the first step buf = d exactly, PyTorch's first-step rule.
     const buf = old ?? tf.zerosLike(w);
     const attrs: SgdMomentumAttrs = { lr: h.lr, momentum: h.momentum, weightDecay: h.weightDecay };
-    const inputs = m === undefined ? { w, g, buf } : { w, g, buf, mask: m };
+    const inputs: tf.NamedTensorMap = m === undefined ? { w, g, buf } : { w, g, buf, mask: m };
     return tf.engine().runKernel(SGD_MOMENTUM, inputs, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor];
   });
 }

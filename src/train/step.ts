@@ -19,19 +19,22 @@ export interface LossAndGrads {
   grads: Params;
 }
 
+/** The batch's labels: one-hot rows [N, 10], or int32 class indices [N] (no one-hot needed). */
+export type Labels = tf.Tensor2D | tf.Tensor1D;
+
 /**
  * One masked SGD step on a batch: loss before the update, gradients of every parameter, the
  * PyTorch SGD update, then w <- w * mask so a pruned weight is exactly 0 afterwards.
- * `x`: normalised [N, 28, 28, 1]; `oneHot`: [N, 10]. Consumes (disposes) `params`.
+ * `x`: normalised [N, 28, 28, 1]. Consumes (disposes) `params`; not `x` or `labels`.
  */
-export function trainStep(params: Params, x: tf.Tensor4D, oneHot: tf.Tensor2D, opt: Sgd, h: SgdHyper, masks: MaskTensors): StepResult {
-  const { loss, grads } = lossAndGrads(params, x, oneHot);
+export function trainStep(params: Params, x: tf.Tensor4D, labels: Labels, opt: Sgd, h: SgdHyper, masks: MaskTensors): StepResult {
+  const { loss, grads } = lossAndGrads(params, x, labels);
   return { params: opt.step(params, grads, h, masks), loss };
 }
 
 /** Loss and gradients: the fused kernels where the backend has them, else tfjs autodiff. */
-export function lossAndGrads(params: Params, x: tf.Tensor4D, oneHot: tf.Tensor2D): LossAndGrads {
-  return hasFusedKernels() ? fusedLossAndGrads(params, x, oneHot) : autodiffLossAndGrads(params, x, oneHot);
+export function lossAndGrads(params: Params, x: tf.Tensor4D, labels: Labels): LossAndGrads {
+  return hasFusedKernels() ? fusedLossAndGrads(params, x, labels) : autodiffLossAndGrads(params, x, labels);
 }
 
 /** Whether the active backend has prunecam's fused training kernels (cpu and wasm do once selected). */
@@ -41,13 +44,15 @@ export function hasFusedKernels(): boolean {
 }
 
 /** Loss and gradients by tfjs autodiff through the model's forward pass (any backend). */
-export function autodiffLossAndGrads(params: Params, x: tf.Tensor4D, oneHot: tf.Tensor2D): LossAndGrads {
+export function autodiffLossAndGrads(params: Params, x: tf.Tensor4D, labels: Labels): LossAndGrads {
+  const oneHot = labels.rank === 2 ? (labels as tf.Tensor2D) : (tf.oneHot(labels as tf.Tensor1D, 10) as tf.Tensor2D);
   const f = (...ps: tf.Tensor[]) => {
     const p = {} as Params;
     PARAM_NAMES.forEach((n, i) => (p[n] = ps[i]));
     return meanCrossEntropy(forward(p, x), oneHot);
   };
   const { value, grads } = tf.valueAndGrads(f)(PARAM_NAMES.map((n) => params[n]));
+  if (oneHot !== labels) oneHot.dispose();
   const g = {} as Params;
   PARAM_NAMES.forEach((n, i) => (g[n] = grads[i]));
   return { loss: value as tf.Scalar, grads: g };
@@ -58,11 +63,12 @@ const POOL = 2;
 /**
  * Loss and gradients with a hand-derived backward pass (the thesis CNN of src/model/cnn.ts,
  * the same function as `forward`): the forward with fused conv+bias+ReLU kernels, then one
- * kernel each for the loss and its logit gradient, the dense layer's three products, and each
- * conv block's backward (ReLU, max-pool and conv gradients together, see
- * src/backend/kernels/conv-relu-pool-grad.ts). About 15 kernel launches instead of ~120.
+ * kernel each for the loss and its logit gradient, the dense layer's three products, each
+ * conv block's weight and bias gradients (ReLU, max-pool and conv gradients together, see
+ * src/backend/kernels/conv-relu-pool-grad.ts) and conv2's input gradient (a transposed
+ * convolution). About 15 kernel launches instead of ~120 for autodiff.
  */
-export function fusedLossAndGrads(p: Params, x: tf.Tensor4D, oneHot: tf.Tensor2D): LossAndGrads {
+export function fusedLossAndGrads(p: Params, x: tf.Tensor4D, labels: Labels): LossAndGrads {
   return tf.tidy(() => {
     const n = x.shape[0];
     const conv = (input: tf.Tensor4D, layer: 'conv1' | 'conv2') =>
@@ -75,17 +81,21 @@ export function fusedLossAndGrads(p: Params, x: tf.Tensor4D, oneHot: tf.Tensor2D
     const fcW = p['fc.weight'] as tf.Tensor2D;
     const logits = tf.fused.matMul({ a: flat, b: fcW, bias: p['fc.bias'] });
 
-    const [loss, dLogits] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY, { logits, targets: oneHot }, {}) as [tf.Scalar, tf.Tensor2D];
-    const dFcW = tf.matMul(flat, dLogits, true, false);
+    const [loss, dLogits] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY, { logits, targets: labels }, {}) as [tf.Scalar, tf.Tensor2D];
+    // Explicit transposes: the wasm backend's matMul with a transpose flag takes a slow
+    // non-XNNPACK path (measured 2-7x slower than transpose + matMul at these sizes).
+    const dFcW = tf.matMul(tf.transpose(flat), dLogits);
     const dFcB = tf.sum(dLogits, 0);
-    const dP2 = tf.reshape(tf.matMul(dLogits, fcW, false, true), p2.shape);
+    const dP2 = tf.reshape(tf.matMul(dLogits, tf.transpose(fcW)), p2.shape);
 
-    const block = (dp: tf.Tensor, z: tf.Tensor, pooled: tf.Tensor, input: tf.Tensor, layer: 'conv1' | 'conv2', inputGrad: boolean) => {
-      const attrs: ConvReluPoolGradAttrs = { pool: POOL, inputGrad };
-      const inputs = { dp, z, p: pooled, x: input, filter: p[`${layer}.weight`] };
-      return tf.engine().runKernel(CONV_RELU_POOL_GRAD, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    // One conv block's backward: [dW, db] and, when asked, dL/dz (z's shape, before the ReLU).
+    const block = (dp: tf.Tensor, z: tf.Tensor, pooled: tf.Tensor, input: tf.Tensor, layer: 'conv1' | 'conv2', convOutputGrad: boolean) => {
+      const filterShape = p[`${layer}.weight`].shape as ConvReluPoolGradAttrs['filterShape'];
+      const attrs: ConvReluPoolGradAttrs = { pool: POOL, filterShape, convOutputGrad };
+      return tf.engine().runKernel(CONV_RELU_POOL_GRAD, { dp, z, p: pooled, x: input }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     };
-    const [dW2, dB2, dP1] = block(dP2, z2, p2, p1, 'conv2', true);
+    const [dW2, dB2, dZ2] = block(dP2, z2, p2, p1, 'conv2', true);
+    const dP1 = tf.conv2dTranspose(dZ2 as tf.Tensor4D, p['conv2.weight'] as tf.Tensor4D, p1.shape, 1, 'valid');
     const [dW1, dB1] = block(dP1, z1, p1, x, 'conv1', false);
     return {
       loss,

@@ -27,6 +27,7 @@ const levelMetrics = (level: number): fc.Arbitrary<LevelMetrics> =>
     heatmapMean: fraction,
     heatmapStd: fraction,
     zeroHeatmaps: fc.nat(10000),
+    nonFiniteHeatmaps: fc.nat(10000),
     finalTrainLoss: nonNegative,
     wallTimeS: nonNegative,
   });
@@ -42,6 +43,7 @@ const levelAggregate = (level: number): fc.Arbitrary<LevelAggregate> =>
     heatmapStd: meanStd(fraction),
     heatmapMean: meanStd(fraction),
     zeroHeatmaps: meanStd(nonNegative),
+    nonFiniteHeatmaps: meanStd(nonNegative),
   });
 
 const correlation: fc.Arbitrary<Correlation> = fc.record({

@@ -66,6 +66,7 @@ export function fabricatePredicate(opts: FabricateOptions = {}): ReportPredicate
       heatmapMean: 0.3,
       heatmapStd: v.heatmapStd,
       zeroHeatmaps: 0,
+      nonFiniteHeatmaps: 0,
       finalTrainLoss: 0.05,
       wallTimeS: 1.5,
     };
@@ -82,6 +83,7 @@ export function fabricatePredicate(opts: FabricateOptions = {}): ReportPredicate
     heatmapStd: { mean: l.heatmapStd, std: 0 },
     heatmapMean: { mean: l.heatmapMean, std: 0 },
     zeroHeatmaps: { mean: 0, std: 0 },
+    nonFiniteHeatmaps: { mean: 0, std: 0 },
   }));
   return {
     runId: runId(protocol),

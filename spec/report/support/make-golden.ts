@@ -3,7 +3,10 @@
 // The reports are fabricated (hand-chosen values, no training) but schema-valid and signed with
 // golden/test-signing-key.pem, a TEST-ONLY key committed on purpose. ECDSA signatures are
 // randomised, so re-running changes the signatures (not the payloads).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// Each report also lists its seed's per-level checkpoints as OPTIONAL artifacts. They are written
+// (placeholders) to be digested, then deleted: the committed goldens are, like a real published
+// run, copies without their checkpoints, and still verify.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SMOKE } from '../../../src/protocol/builtin.ts';
 import { generateSigningKey, loadSigningKey } from '../../../src/report/keys.ts';
@@ -43,6 +46,18 @@ function levelsCsv(p: ReportPredicate): string {
   return ['level,remainingWeights,cleanAccuracy,noisyAccuracy,meanIoU', ...rows, ''].join('\n');
 }
 
+/** Placeholder checkpoint files of a fabricated run (relative path -> content); never committed. */
+function placeholderCheckpoints(dir: string, p: ReportPredicate): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const s of p.seeds) {
+    for (const l of s.levels) {
+      const level = String(l.level).padStart(2, '0');
+      files[`${dir}/seed-${s.seed}/level-${level}.ckpt.json`] = `${JSON.stringify({ fabricated: true, runId: p.runId, seed: s.seed, level: l.level })}\n`;
+    }
+  }
+  return files;
+}
+
 function main(): void {
   if (!existsSync(TEST_KEY)) {
     const pem = generateSigningKey('ecdsa-p256').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -52,9 +67,17 @@ function main(): void {
   for (const [name, values] of [['a', SMOKE_A], ['drifted', SMOKE_DRIFTED]] as const) {
     const predicate = smokePredicate(values);
     const artifact = `report-smoke/levels-${name}.csv`;
-    writeFiles(GOLDEN_DIR, { [artifact]: levelsCsv(predicate) });
-    const w = writeSignedReport(GOLDEN_DIR, predicate, { artifacts: [artifact], signingKey: key, reportName: `report-smoke-${name}.json` });
-    console.log(`wrote ${w.reportPath} (keyid ${w.keyid})`);
+    const checkpointsDir = `report-smoke/checkpoints-${name}`;
+    const checkpoints = placeholderCheckpoints(checkpointsDir, predicate);
+    writeFiles(GOLDEN_DIR, { [artifact]: levelsCsv(predicate), ...checkpoints });
+    const w = writeSignedReport(GOLDEN_DIR, predicate, {
+      artifacts: [artifact, ...Object.keys(checkpoints)],
+      optionalArtifacts: Object.keys(checkpoints),
+      signingKey: key,
+      reportName: `report-smoke-${name}.json`,
+    });
+    rmSync(join(GOLDEN_DIR, checkpointsDir), { recursive: true });
+    console.log(`wrote ${w.reportPath} (keyid ${w.keyid}; ${Object.keys(checkpoints).length} optional checkpoint(s) digested, then removed)`);
   }
   console.log(readFileSync(join(GOLDEN_DIR, 'public-key.pem'), 'utf8').trim());
 }

@@ -6,6 +6,7 @@ import { DIFF } from './diff.ts';
 import { KEYGEN } from './keygen.ts';
 import { RUN } from './run.ts';
 import { SEED_WORKER } from './seed-worker.ts';
+import { BENCH } from './bench.ts';
 
 // The explicit list of sub-commands (one file each).
 export const COMMANDS: Record<string, Command> = {
@@ -16,4 +17,5 @@ export const COMMANDS: Record<string, Command> = {
   diff: DIFF,
   keygen: KEYGEN,
   _seed: SEED_WORKER,
+  bench: BENCH,
 };

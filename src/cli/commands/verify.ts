@@ -8,7 +8,9 @@ const USAGE = `usage: prunecam verify REPORT [--pubkey PEM]
   Verifies a signed report (a DSSE envelope around an in-toto statement): the envelope, its
   payloadType, the signature, the statement and predicate against their schemas, and every
   artifact it lists (paths relative to the report's folder) against its sha256. A missing
-  artifact fails verification. Exit status 0 only when everything verifies, else 1.
+  artifact fails verification, unless the report marks it optional (the checkpoints, which a
+  published copy may leave out): those are checked when present and noted when absent.
+  Exit status 0 only when everything verifies, else 1.
 
   --pubkey PEM   verify against this public key (one you trust). Without it the public key
                  shipped beside the report (public-key.pem) is used, which proves the report
@@ -19,9 +21,14 @@ export function describeVerification(path: string, r: VerifyResult): string[] {
   const lines = [`verifying ${path}`];
   if (r.keyid) lines.push(`  key: ${r.keyid} from ${r.publicKeyPath}${r.keyTrust === 'shipped-key' ? ' (shipped with the report)' : ''}`);
   const p = r.predicate;
-  if (p) lines.push(`  run: ${p.runId.slice(0, 12)}…, protocol ${p.protocol.name}, ${p.seeds.length} seed(s), ${p.aggregate.length} level(s), ${p.artifacts.length} artifact(s)`);
+  if (p) {
+    const optional = p.artifacts.filter((a) => a.optional).length;
+    lines.push(`  run: ${p.runId.slice(0, 12)}…, protocol ${p.protocol.name}, ${p.seeds.length} seed(s), ${p.aggregate.length} level(s), ${p.artifacts.length} artifact(s)${optional ? ` (${optional} optional)` : ''}`);
+  }
   if (r.ok) {
-    lines.push(`OK: signature, statement, predicate and ${r.artifacts.length} artifact(s) verified`);
+    // Absent optional artifacts were not checked; the note below says so.
+    const checked = r.artifacts.filter((a) => a.status === 'ok').length;
+    lines.push(`OK: signature, statement, predicate and ${checked} artifact(s) verified`);
   } else {
     lines.push(`FAILED: ${r.reasons.length} problem${r.reasons.length === 1 ? '' : 's'}`, ...r.reasons.map((m) => `  - ${m}`));
   }
