@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isTempFile, tempNameFor, writeFileAtomic } from '../../src/store/atomic.ts';
-import { tempDir } from './support/fabricate.ts';
+import { tempDir } from '../report/support/fabricate.ts';
 
 // src/store/atomic.ts: the one atomic writer (signed report, checkpoints, CSV, protocol.json).
 
