@@ -7,23 +7,28 @@ import { conv2DBackpropInputConfig } from './wasm/conv2d-backprop-input.ts';
 import { biasAddConfig } from './wasm/bias-add.ts';
 import { maxPoolGradConfig } from './wasm/max-pool-grad.ts';
 import { singleChannelConvConfig } from './wasm/single-channel-conv.ts';
+import { untransposedMatMulConfig } from './wasm/untransposed-mat-mul.ts';
 
 // Every kernel prunecam adds to tfjs, one file each, registered from the lists below.
 
 // Standard tfjs kernels for the wasm backend, new or replacing shipped ones:
 //  - Conv2DBackpropFilter: missing from tfjs-backend-wasm (without it no conv can be trained);
-//  - Conv2DBackpropInput: the shipped one is a dense scalar loop; now an XNNPACK convolution;
+//  - Conv2DBackpropInput: the shipped one is a dense scalar loop; now an XNNPACK convolution
+//    at stride 1;
 //  - MaxPoolGrad: the shipped one dominated a training step's profile; now one JS pass.
 // They keep tfjs's own autodiff (tf.grad, tf.valueAndGrads) working and fast on wasm.
 const WASM_KERNELS: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradConfig];
 
 // Shipped wasm kernels wrapped (their own setup and code still run for every other case):
-// Conv2D and FusedConv2D on a single-channel input fold column pairs into channels (2x
-// faster on XNNPACK); Add of a bias vector runs row by row (3-4x faster).
+//  - Conv2D, FusedConv2D on a single-channel input: column pairs folded into channels (2x);
+//  - Add of a bias vector: an XNNPACK depthwise 1x1 convolution (4-5x);
+//  - BatchMatMul, _FusedMatMul with a transpose flag: transpose first, then XNNPACK (5-9x).
 const WASM_WRAPPERS: ReadonlyArray<[kernelName: string, wrap: (shipped: tf.KernelConfig) => tf.KernelConfig]> = [
   [tf.Conv2D, singleChannelConvConfig],
   [tf.FusedConv2D, singleChannelConvConfig],
   [tf.Add, biasAddConfig],
+  [tf.BatchMatMul, untransposedMatMulConfig],
+  [tf._FusedMatMul, untransposedMatMulConfig],
 ];
 
 // prunecam's fused training kernels (custom names, the same JS on cpu and wasm), used by

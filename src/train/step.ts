@@ -63,10 +63,11 @@ const POOL = 2;
 /**
  * Loss and gradients with a hand-derived backward pass (the thesis CNN of src/model/cnn.ts,
  * the same function as `forward`): the forward with fused conv+bias+ReLU kernels, then one
- * kernel each for the loss and its logit gradient, the dense layer's three products, each
- * conv block's weight and bias gradients (ReLU, max-pool and conv gradients together, see
- * src/backend/kernels/conv-relu-pool-grad.ts) and conv2's input gradient (a transposed
- * convolution). About 15 kernel launches instead of ~120 for autodiff.
+ * kernel each for the loss and its logit gradient, the dense layer's three products, and each
+ * conv block's backward (ReLU, max-pool and conv gradients together, see
+ * src/backend/kernels/conv-relu-pool-grad.ts): 13 kernel launches where autodiff needs ~80.
+ * Pinned to autodiff by spec/backend/equivalence.spec.ts and to PyTorch by the train-steps
+ * fixtures.
  */
 export function fusedLossAndGrads(p: Params, x: tf.Tensor4D, labels: Labels): LossAndGrads {
   return tf.tidy(() => {
@@ -82,20 +83,17 @@ export function fusedLossAndGrads(p: Params, x: tf.Tensor4D, labels: Labels): Lo
     const logits = tf.fused.matMul({ a: flat, b: fcW, bias: p['fc.bias'] });
 
     const [loss, dLogits] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY, { logits, targets: labels }, {}) as [tf.Scalar, tf.Tensor2D];
-    // Explicit transposes: the wasm backend's matMul with a transpose flag takes a slow
-    // non-XNNPACK path (measured 2-7x slower than transpose + matMul at these sizes).
-    const dFcW = tf.matMul(tf.transpose(flat), dLogits);
+    const dFcW = tf.matMul(flat, dLogits, true, false);
     const dFcB = tf.sum(dLogits, 0);
-    const dP2 = tf.reshape(tf.matMul(dLogits, tf.transpose(fcW)), p2.shape);
+    const dP2 = tf.reshape(tf.matMul(dLogits, fcW, false, true), p2.shape);
 
-    // One conv block's backward: [dW, db] and, when asked, dL/dz (z's shape, before the ReLU).
-    const block = (dp: tf.Tensor, z: tf.Tensor, pooled: tf.Tensor, input: tf.Tensor, layer: 'conv1' | 'conv2', convOutputGrad: boolean) => {
-      const filterShape = p[`${layer}.weight`].shape as ConvReluPoolGradAttrs['filterShape'];
-      const attrs: ConvReluPoolGradAttrs = { pool: POOL, filterShape, convOutputGrad };
-      return tf.engine().runKernel(CONV_RELU_POOL_GRAD, { dp, z, p: pooled, x: input }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    // One conv block's backward: [dW, db] and, when asked, [.., dL/dx].
+    const block = (dp: tf.Tensor, z: tf.Tensor, pooled: tf.Tensor, input: tf.Tensor, layer: 'conv1' | 'conv2', inputGrad: boolean) => {
+      const attrs: ConvReluPoolGradAttrs = { pool: POOL, inputGrad };
+      const inputs = { dp, z, p: pooled, x: input, filter: p[`${layer}.weight`] };
+      return tf.engine().runKernel(CONV_RELU_POOL_GRAD, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     };
-    const [dW2, dB2, dZ2] = block(dP2, z2, p2, p1, 'conv2', true);
-    const dP1 = tf.conv2dTranspose(dZ2 as tf.Tensor4D, p['conv2.weight'] as tf.Tensor4D, p1.shape, 1, 'valid');
+    const [dW2, dB2, dP1] = block(dP2, z2, p2, p1, 'conv2', true);
     const [dW1, dB1] = block(dP1, z1, p1, x, 'conv1', false);
     return {
       loss,

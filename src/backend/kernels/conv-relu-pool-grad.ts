@@ -6,68 +6,69 @@ import { floatViews } from './float-io.ts';
 //
 //   z = relu(conv2d(x, W, stride 1, 'valid') + b);   p = maxPool(z, k, stride k, 'valid')
 //
-// Given dL/dp it returns dL/dW, dL/db and (optionally) dL/dz, the gradient at the conv's
-// output before the ReLU, from which the caller gets dL/dx as a transposed convolution (on
-// wasm an XNNPACK convolution, much faster than scattering in JS). Max-pooling sends each window's
+// Given dL/dp it returns dL/dW, dL/db and (optionally) dL/dx. Max-pooling sends each window's
 // gradient to one position (its first maximum in row-major order, as PyTorch and tfjs do), and
 // the ReLU passes it only if that maximum is > 0. So only the pooled entries with dp != 0 and
-// p > 0 contribute, each through one kh*kw*Ci patch: no dense [N, H', W', C] gradient is
-// materialised, zero-filled, transposed or scanned. At batch 128 that is at most 25.6k (conv2)
-// and 86.5k (conv1) entries, against dense reductions over 124k and 346k positions; the
-// composed standard kernels (MaxPoolGrad, ReLU grad, both conv backprops, bias sum) measured
-// several times slower on wasm (numbers in src/cli/commands/bench.ts).
+// p > 0 contribute, each through one kh*kw*Ci patch of x (and of dL/dx): no dense gradient at
+// z is materialised, zero-filled, transposed or scanned. At batch 128 that is at most 25.6k
+// (conv2) and 86.5k (conv1) entries against dense reductions over 124k and 346k positions.
+// Measured on wasm at batch 128 (this machine, shared, so +-30%): ~3 ms per step for both
+// blocks, where tfjs autodiff over the standard kernels spent ~40 ms (shipped MaxPoolGrad
+// 18 ms, a JS Conv2DBackpropFilter 14 ms, shipped Conv2DBackpropInput 9 ms, ReLU gradients
+// and bias sums), and an XNNPACK transposed convolution for conv2's dL/dx alone took ~3 ms.
 //
-// Accumulation is in float64, rounded to float32 once per output element.
+// dW and db accumulate in float64 and are rounded once; dL/dx accumulates in its float32
+// output (each element sums at most kh*kw*C terms; a float64 buffer plus a final conversion
+// measured no faster and no closer to the reference within the specs' tolerance).
 
 export const CONV_RELU_POOL_GRAD = 'PrunecamConvReluPoolGrad';
 
 export interface ConvReluPoolGradAttrs {
   /** Pooling window and stride (square, 'valid'). */
   pool: number;
-  /** The conv filter's shape [kh, kw, Ci, C] (HWIO). */
-  filterShape: [number, number, number, number];
-  /** Whether to return dL/dz too (needed for dL/dx; not for the first layer, whose input is the data). */
-  convOutputGrad: boolean;
+  /** Whether to return dL/dx too (not needed for the first layer, whose input is the data). */
+  inputGrad: boolean;
 }
 
-/** dp: dL/dp [N,PH,PW,C]; z: the post-ReLU conv output [N,H',W',C]; p: maxPool(z) [N,PH,PW,C]; x: the conv's input [N,H,W,Ci]. */
-export type ConvReluPoolGradInputs = Record<'dp' | 'z' | 'p' | 'x', tf.TensorInfo>;
+/** dp: dL/dp [N,PH,PW,C]; z: the post-ReLU conv output [N,H',W',C]; p: maxPool(z) [N,PH,PW,C]; x: the conv's input [N,H,W,Ci]; filter [kh,kw,Ci,C]. */
+export type ConvReluPoolGradInputs = Record<'dp' | 'z' | 'p' | 'x' | 'filter', tf.TensorInfo>;
 
 function rank4(t: tf.TensorInfo, what: string): [number, number, number, number] {
   if (t.shape.length !== 4) throw new Error(`${CONV_RELU_POOL_GRAD}: ${what} must be rank 4, got shape [${t.shape}]`);
   return t.shape as [number, number, number, number];
 }
 
-/** Outputs [dW, db] or, with convOutputGrad, [dW, db, dz] (dz shaped like z). */
+/** Outputs [dW, db] or, with inputGrad, [dW, db, dx]. */
 function convReluPoolGrad({ inputs, backend, attrs }: { inputs: ConvReluPoolGradInputs; backend: tf.KernelBackend; attrs: ConvReluPoolGradAttrs }): tf.TensorInfo[] {
-  const { dp, z, p, x } = inputs;
-  const { pool, filterShape, convOutputGrad } = attrs;
+  const { dp, z, p, x, filter } = inputs;
+  const { pool, inputGrad } = attrs;
   const [n, ph, pw, ch] = rank4(p, 'p');
   const [, zh, zw] = rank4(z, 'z');
   const [, h, w, ci] = rank4(x, 'x');
-  const [kh, kw] = filterShape;
+  const [kh, kw] = rank4(filter, 'filter');
   const consistent =
-    filterShape.length === 4 &&
     dp.shape.join() === p.shape.join() &&
     z.shape[0] === n && z.shape[3] === ch && x.shape[0] === n &&
-    filterShape[2] === ci && filterShape[3] === ch &&
+    filter.shape[2] === ci && filter.shape[3] === ch &&
     zh === h - kh + 1 && zw === w - kw + 1 &&
-    ph === Math.floor(zh / pool) && pw === Math.floor(zw / pool);
+    Number.isInteger(pool) && pool >= 1 && ph === Math.floor(zh / pool) && pw === Math.floor(zw / pool);
   if (!consistent) {
-    throw new Error(`${CONV_RELU_POOL_GRAD}: shapes dp [${dp.shape}], z [${z.shape}], p [${p.shape}], x [${x.shape}], filterShape [${filterShape}] do not fit a valid stride-1 conv followed by a ${pool}x${pool} max-pool`);
+    throw new Error(`${CONV_RELU_POOL_GRAD}: shapes dp [${dp.shape}], z [${z.shape}], p [${p.shape}], x [${x.shape}], filter [${filter.shape}] do not fit a valid stride-1 conv followed by a ${pool}x${pool} max-pool`);
   }
 
-  const v = floatViews(CONV_RELU_POOL_GRAD, backend, [dp, z, p, x], [filterShape, [ch], ...(convOutputGrad ? [z.shape] : [])]);
-  const [DP, Z, P, X] = v.inputs as Float32Array[];
-  const [DW, DB, DZ] = v.outputs;
+  const v = floatViews(CONV_RELU_POOL_GRAD, backend, [dp, z, p, x, filter], [filter.shape, [ch], ...(inputGrad ? [x.shape] : [])]);
+  const [DP, Z, P, X, W] = v.inputs as Float32Array[];
+  const [DW, DB, DX] = v.outputs;
 
-  // The filter gradient accumulates per output channel, in patch (r, c, i) order.
+  // Filter and filter gradient per output channel, in patch (r, c, i) order.
   const patch = kh * kw * ci;
+  const wT = new Float64Array(ch * patch);
+  for (let t = 0; t < patch; t++) for (let o = 0; o < ch; o++) wT[o * patch + t] = W[t * ch + o];
   const dwT = new Float64Array(ch * patch);
   const db = new Float64Array(ch);
-  const dz = convOutputGrad ? DZ.fill(0) : null;
+  const dx = inputGrad ? DX.fill(0) : null;
 
-  blockLoop({ ph, pw, ch, zh, zw, h, w, ci, kh, kw, pool, convOutputGrad })(n, DP, Z, P, X, dwT, db, dz);
+  blockLoop({ ph, pw, ch, zh, zw, h, w, ci, kh, kw, pool, inputGrad })(n, DP, Z, P, X, wT, dwT, db, dx);
 
   for (let t = 0; t < patch; t++) for (let o = 0; o < ch; o++) DW[t * ch + o] = dwT[o * patch + t];
   DB.set(db);

@@ -8,7 +8,7 @@ import { f32, requireNhwc, storeRounded, zeroedScratch } from './heap.ts';
 //
 // Stride 1: dX is a plain convolution of dY, padded by (k - 1 - pad), with the filter rotated
 // by 180 degrees and its in/out channels swapped. That runs on the backend's own XNNPACK
-// Conv2D kernel (~2 ms for the same case).
+// Conv2D kernel (2-3 ms for the same case).
 // Other strides: a JS scatter, dX[b, y*s + r - top, x*s + c - left, i] += W[r, c, i, o] *
 // dY[b, y, x, o], accumulated in float64 and skipping the zeros of dY.
 
