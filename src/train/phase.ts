@@ -69,7 +69,8 @@ export function trainPhase(params: Params, o: PhaseOptions): { params: Params; e
       for (const idx of batchesOf(order, batchSize)) {
         const b = gather(train.images, train.labels, idx);
         const x = normalize(addNoise(b.images, config.data.noise, noise), config.data.normalize);
-        const [xt, yt] = tf.tidy(() => [tf.tensor4d(x, [idx.length, 28, 28, 1]), tf.oneHot(tf.tensor1d(b.labels, 'int32'), 10) as tf.Tensor2D]);
+        const xt = tf.tensor4d(x, [idx.length, 28, 28, 1]);
+        const yt = tf.tensor1d(Int32Array.from(b.labels), 'int32');
         const r = trainStep(params, xt, yt, sgd, { lr, momentum, weightDecay }, o.masks);
         tf.dispose([xt, yt]);
         params = r.params;
