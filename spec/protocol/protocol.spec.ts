@@ -24,8 +24,8 @@ describe('protocol config', () => {
 
   it('smoke is the same pipeline, tiny', () => {
     const s = resolveProtocol('smoke');
-    expect(s.dataset.trainLimit).toBe(2000);
-    expect(epochsOf(s.training.pretrain) + epochsOf(s.training.retrain)).toBe(2);
+    expect(s.dataset.trainLimit).toBe(5000);
+    expect(epochsOf(s.training.pretrain) + epochsOf(s.training.retrain)).toBe(5);
     expect(s.pruning.levels).toBe(3);
     expect(s.seeds).toHaveLength(1);
     expect(s.data).toEqual(THESIS.data);
