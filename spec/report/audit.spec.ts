@@ -8,6 +8,7 @@ import { auditReport, type AuditResult, type Verdict } from '../../src/report/au
 import { loadClaims, parseClaims } from '../../src/report/claims.ts';
 import type { ReportPredicate } from '../../src/report/types.ts';
 import { fabricatePredicate, tempDir, THESIS_LIKE_CORRELATION } from './support/fabricate.ts';
+import { captureConsole } from '../support/console.ts';
 
 // Reports fabricated to meet or to miss each claim of golden/thesis-claims.json. Each miss is
 // chosen (by hand, from the claims' tolerances) to fail its own claim and no other.
@@ -119,15 +120,9 @@ describe('prunecam audit', () => {
   const cleanups: Array<() => void> = [];
   afterAll(() => cleanups.forEach((c) => c()));
   afterEach(() => vi.restoreAllMocks());
-  function capture() {
-    const out: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));
-    vi.spyOn(console, 'error').mockImplementation((s: string) => void out.push(s));
-    return out;
-  }
 
   it('verifies the golden smoke report and finds no thesis claim applicable to it (exit 0)', async () => {
-    const out = capture();
+    const out = captureConsole();
     expect(await main(['audit', join(GOLDEN, 'report-smoke-a.json')])).toBe(0);
     const text = out.join('\n');
     expect(text).toContain('OK: signature, statement, predicate and 1 artifact(s) verified');
@@ -137,7 +132,7 @@ describe('prunecam audit', () => {
   });
 
   it('--json gives the verification and the verdicts', async () => {
-    const out = capture();
+    const out = captureConsole();
     expect(await main(['audit', join(GOLDEN, 'report-smoke-a.json'), '--json'])).toBe(0);
     const j = JSON.parse(out.join('\n'));
     expect(j.verification.ok).toBe(true);
@@ -151,12 +146,12 @@ describe('prunecam audit', () => {
     for (const f of ['report-smoke-a.json', 'public-key.pem']) copyFileSync(join(GOLDEN, f), join(dir, f));
     cpSync(join(GOLDEN, 'report-smoke'), join(dir, 'report-smoke'), { recursive: true });
     writeFileSync(join(dir, 'report-smoke', 'levels-a.csv'), 'changed');
-    let out = capture();
+    let out = captureConsole();
     expect(await main(['audit', join(dir, 'report-smoke-a.json')])).toBe(1);
     expect(out.join('\n')).toContain('WARNING: the report does not verify; the values below are unverified');
     vi.restoreAllMocks();
     writeFileSync(join(dir, 'junk.json'), '{}');
-    out = capture();
+    out = captureConsole();
     expect(await main(['audit', join(dir, 'junk.json')])).toBe(2);
     expect(out.join('\n')).toContain('cannot audit: the report has no valid predicate');
   });

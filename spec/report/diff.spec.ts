@@ -7,6 +7,7 @@ import { diffReports, DEFAULT_TOLERANCES } from '../../src/report/diff.ts';
 import { loadSigningKey } from '../../src/report/keys.ts';
 import { verifyReport } from '../../src/report/verify.ts';
 import { fabricatePredicate, tempDir, THESIS_LIKE_CORRELATION } from './support/fabricate.ts';
+import { captureConsole } from '../support/console.ts';
 
 const GOLDEN = join(import.meta.dirname, '..', '..', 'golden');
 const A = join(GOLDEN, 'report-smoke-a.json');
@@ -65,21 +66,15 @@ describe('prunecam diff on the golden reports', () => {
   const cleanups: Array<() => void> = [];
   afterAll(() => cleanups.forEach((c) => c()));
   afterEach(() => vi.restoreAllMocks());
-  function capture() {
-    const out: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));
-    vi.spyOn(console, 'error').mockImplementation((s: string) => void out.push(s));
-    return out;
-  }
 
   it('passes on identical reports (exit 0)', async () => {
-    const out = capture();
+    const out = captureConsole();
     expect(await main(['diff', A, A])).toBe(0);
     expect(out.join('\n')).toContain('compared 15 values (tolerances: accuracy ±0.005, IoU ±0.02, correlation ±0.05)\nno drift: within tolerance');
   });
 
   it('fails on the drifted report, naming level and metric (exit 1)', async () => {
-    const out = capture();
+    const out = captureConsole();
     expect(await main(['diff', A, DRIFTED])).toBe(1);
     // The drifted report moved level 1's noisy accuracy 0.911 -> 0.902 and level 2's IoU 0.183 -> 0.215.
     expect(out.join('\n')).toContain(
@@ -88,10 +83,10 @@ describe('prunecam diff on the golden reports', () => {
   });
 
   it('passes the drifted report under wider tolerances, and prints JSON', async () => {
-    let out = capture();
+    let out = captureConsole();
     expect(await main(['diff', A, DRIFTED, '--tolerance-acc', '0.01', '--tolerance-iou=0.04'])).toBe(0);
     vi.restoreAllMocks();
-    out = capture();
+    out = captureConsole();
     expect(await main(['diff', A, DRIFTED, '--json'])).toBe(1);
     const j = JSON.parse(out.join('\n'));
     expect(j.drifts.map((d: { level: number; metric: string; a: number; b: number }) => [d.level, d.metric, d.a, d.b])).toEqual([
@@ -104,15 +99,15 @@ describe('prunecam diff on the golden reports', () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
     writeFileSync(join(dir, 'junk.json'), '[]');
-    let out = capture();
+    let out = captureConsole();
     expect(await main(['diff', A, join(dir, 'junk.json')])).toBe(2);
     expect(out.join('\n')).toContain(`prunecam diff: B (${join(dir, 'junk.json')}) is not a usable report:\n  - no public key: public-key.pem is missing beside the report; pass --pubkey\n  - report is not a DSSE envelope: not a JSON object`);
     vi.restoreAllMocks();
-    out = capture();
+    out = captureConsole();
     expect(await main(['diff', A, DRIFTED, '--tolerance-acc', 'x'])).toBe(2);
     expect(out[0]).toMatch(/^prunecam diff: --tolerance-acc must be a number >= 0, got 'x'/);
     vi.restoreAllMocks();
-    capture();
+    captureConsole();
     expect(await main(['diff', A])).toBe(2);
   });
 });

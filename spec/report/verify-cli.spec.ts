@@ -4,18 +4,13 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { generateSigningKey, loadSigningKey, publicKeyPem } from '../../src/report/keys.ts';
 import { tempDir, writeFiles } from './support/fabricate.ts';
+import { captureConsole } from '../support/console.ts';
 
 const GOLDEN = join(import.meta.dirname, '..', '..', 'golden');
 const cleanups: Array<() => void> = [];
 afterAll(() => cleanups.forEach((c) => c()));
 afterEach(() => vi.restoreAllMocks());
 
-function capture() {
-  const out: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));
-  vi.spyOn(console, 'error').mockImplementation((s: string) => void out.push(s));
-  return out;
-}
 
 /** A copy of the golden smoke report with its key and artifact, to tamper with. */
 function goldenCopy(): string {
@@ -32,7 +27,7 @@ describe('prunecam verify', () => {
   // The golden reports list their smoke run's 3 level checkpoints (seed 333, levels 0-2) as
   // optional artifacts, which are not committed (golden/report-smoke/README.md).
   it('exits 0 on the golden report, notes the absent optional checkpoints and that the shipped key proves integrity only', async () => {
-    const out = capture();
+    const out = captureConsole();
     const path = join(GOLDEN, 'report-smoke-a.json');
     expect(await main(['verify', path])).toBe(0);
     const lines = out.join('\n').split('\n');
@@ -48,7 +43,7 @@ describe('prunecam verify', () => {
   it('exits 1 when an optional checkpoint is present but not the signed one', async () => {
     const dir = goldenCopy();
     writeFiles(dir, { 'report-smoke/checkpoints-a/seed-333/level-01.ckpt.json': '{"not":"the signed checkpoint"}\n' });
-    const out = capture();
+    const out = captureConsole();
     expect(await main(['verify', join(dir, 'report-smoke-a.json')])).toBe(1);
     const text = out.join('\n');
     expect(text).toMatch(/^FAILED: 1 problem\n {2}- artifact report-smoke\/checkpoints-a\/seed-333\/level-01\.ckpt\.json: sha256 mismatch \(report [0-9a-f]{12}…, file [0-9a-f]{12}…\)$/m);
@@ -62,7 +57,7 @@ describe('prunecam verify', () => {
     envelope.payloadType = 'application/json';
     writeFileSync(path, JSON.stringify(envelope));
     rmSync(join(dir, 'report-smoke', 'levels-a.csv'));
-    const out = capture();
+    const out = captureConsole();
     expect(await main(['verify', path])).toBe(1);
     expect(out.join('\n')).toContain(
       [
@@ -79,17 +74,17 @@ describe('prunecam verify', () => {
     writeFileSync(join(dir, 'signer.pem'), publicKeyPem(loadSigningKey(join(GOLDEN, 'test-signing-key.pem')).publicKey));
     const other = generateSigningKey();
     writeFileSync(join(dir, 'other.pem'), publicKeyPem(other.publicKey));
-    let out = capture();
+    let out = captureConsole();
     expect(await main(['verify', join(dir, 'report-smoke-a.json'), '--pubkey', join(dir, 'signer.pem')])).toBe(0);
     expect(out.join('\n')).not.toContain('shipped');
     vi.restoreAllMocks();
-    out = capture();
+    out = captureConsole();
     expect(await main(['verify', join(dir, 'report-smoke-a.json'), '--pubkey', join(dir, 'other.pem')])).toBe(1);
     expect(out.join('\n')).toContain(`  - signature does not verify with key ${other.keyid}`);
   });
 
   it('exits 2 on a usage error', async () => {
-    capture();
+    captureConsole();
     expect(await main(['verify'])).toBe(2);
     expect(await main(['verify', 'a', '--key', 'x'])).toBe(2);
   });

@@ -77,6 +77,7 @@ export function createProgress(plan: ProgressPlan, stream: NodeJS.WriteStream = 
         above(`seed ${seed} pretraining ${e.resumed ? 'loaded from checkpoint' : 'done'}: final loss ${e.finalTrainLoss.toFixed(4)}`);
       } else if (e.kind === 'level-done') {
         const m = e.metrics;
+        st.line = `seed ${seed} level ${m.level}/${plan.levels - 1} done`;
         above(
           `seed ${seed} level ${String(m.level).padStart(2)} ${e.resumed ? '(checkpoint)' : '            '} weights ${String(m.remainingWeights).padStart(4)} ` +
             `density ${(m.density * 100).toFixed(2).padStart(6)}%  acc ${(m.cleanAccuracy * 100).toFixed(2)}% noisy ${(m.noisyAccuracy * 100).toFixed(2)}%  ` +
