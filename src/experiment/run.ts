@@ -157,12 +157,12 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     const verification = verifyReport(written.reportPath);
     const claims = loadClaims();
     const audit = auditReport(written.predicate, claims);
-    const htmlPath = writeReportHtml(runDir, written.predicate, {
+    const htmlName = writeReportHtml(runDir, written.predicate, {
       verification: { ok: verification.ok, message: verification.ok ? `signature and all ${artifacts.length} artifacts verified (key id ${written.keyid.slice(0, 16)}…)` : verification.reasons.join('; ') },
       audit: audit.results.map((c) => ({ claim: c.claim, thesis: c.thesisText, measured: c.measuredText, tolerance: c.toleranceText, verdict: c.verdict })),
       examples: config.seeds.flatMap((s) => seeds.find((r) => r.seed === s)!.levels.map((l) => exampleFile(s, l.level))).filter((f) => existsSync(join(runDir, f))),
     });
-    return { runDir, runId: id, predicate: written.predicate, reportPath: written.reportPath, htmlPath, verified: verification.ok };
+    return { runDir, runId: id, predicate: written.predicate, reportPath: written.reportPath, htmlPath: join(runDir, htmlName), verified: verification.ok };
   } finally {
     release();
   }

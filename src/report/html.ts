@@ -1,3 +1,4 @@
+import { writeFileAtomic } from '../store/atomic.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { FIGURE_FILES } from './figures.ts';
@@ -123,6 +124,6 @@ export function writeReportHtml(runDir: string, p: ReportPredicate, extras: Repo
     svgVsDensity: readFigure(runDir, FIGURE_FILES.vsDensity),
     examples: extras.examples.map((rel) => embedExample(runDir, rel)),
   });
-  writeFileSync(join(runDir, REPORT_HTML), html);
+  writeFileAtomic(join(runDir, REPORT_HTML), html);
   return REPORT_HTML;
 }
