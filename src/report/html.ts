@@ -1,5 +1,5 @@
 import { writeFileAtomic } from '../store/atomic.ts';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { FIGURE_FILES } from './figures.ts';
 import { escapeHtml as e, inlineSvg } from './html-escape.ts';
