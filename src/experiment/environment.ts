@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, release, platform, arch } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { BackendInfo } from '../backend/select.ts';
 import type { Environment } from '../report/types.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -33,23 +34,15 @@ function gpu(): string | null {
   }
 }
 
-const BACKEND_PACKAGES: Record<string, string> = {
-  wasm: '@tensorflow/tfjs-backend-wasm',
-  cpu: '@tensorflow/tfjs-backend-cpu',
-  tensorflow: '@tensorflow/tfjs-node',
-};
-
-/** What ran the experiment, recorded in every report. */
-export function describeEnvironment(backend: string): Environment {
-  const pkg = BACKEND_PACKAGES[backend];
-  const pkgDir = pkg ? join(ROOT, 'node_modules', pkg) : '';
+/** What ran the experiment, recorded in every report; `backend` from src/backend's backendInfo(). */
+export function describeEnvironment(backend: BackendInfo): Environment {
   return {
     prunecamVersion: packageVersion(ROOT),
     gitCommit: gitCommit(),
     node: process.version,
     tfjs: tf.version.tfjs,
-    backend,
-    backendVersion: pkgDir && existsSync(pkgDir) ? packageVersion(pkgDir) : 'unknown',
+    backend: backend.backend,
+    backendVersion: backend.version,
     cpu: `${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores)`,
     os: `${platform()} ${release()} ${arch()}`,
     gpu: gpu(),

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
-import { selectBackend, type BackendChoice } from '../backend/select.ts';
+import { backendInfo, selectBackend, type BackendChoice } from '../backend/select.ts';
 import { MissingDataError } from '../data/errors.ts';
 import { loadDataset, type Dataset } from '../data/sources.ts';
 import { correlate } from '../metrics/stats.ts';
@@ -141,7 +141,7 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
         testImages: dataset.test.n,
         files: dataset.files,
       },
-      environment: describeEnvironment(backend),
+      environment: describeEnvironment(await backendInfo()),
       startedAt,
       finishedAt: new Date().toISOString(),
       computeTimeS: seeds.reduce((s, r) => s + r.pretrain.wallTimeS + r.levels.reduce((a, l) => a + l.wallTimeS, 0), 0),
