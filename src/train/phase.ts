@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchesOf, epochOrder, gatherInto, trainNoiseRng } from '../data/batches.ts';
-import { addNoiseInPlace, normalize } from '../data/noise.ts';
+import { batchesOf, epochOrder, noisyBatchMaker, trainNoiseRng } from '../data/batches.ts';
 import type { Split } from '../data/sources.ts';
 import type { Params } from '../model/cnn.ts';
 import type { LrStep, ProtocolConfig } from '../protocol/types.ts';
@@ -56,9 +55,7 @@ export function trainPhase(params: Params, o: PhaseOptions): { params: Params; e
   const sgd = new Sgd();
   const epochLosses: number[] = [];
   const noiseLevel = o.level === 'pretrain' ? -1 : o.level;
-  // One batch buffer for the whole phase: no allocation per step.
-  const batchImages = new Float32Array(batchSize * 784);
-  const batchLabels = new Int32Array(batchSize);
+  const makeBatch = noisyBatchMaker(train, config.data.noise, config.data.normalize, batchSize);
   try {
     for (let e = 0; e < epochs; e++) {
       const epoch = o.firstEpoch + e;
@@ -70,9 +67,8 @@ export function trainPhase(params: Params, o: PhaseOptions): { params: Params; e
       let step = 0;
       let seen = 0;
       for (const idx of batchesOf(order, batchSize)) {
-        const b = gatherInto(train.images, train.labels, idx, batchImages, batchLabels);
-        const x = normalize(addNoiseInPlace(b.images, config.data.noise, noise), config.data.normalize, b.images);
-        const xt = tf.tensor4d(x, [idx.length, 28, 28, 1]);
+        const b = makeBatch(idx, noise);
+        const xt = tf.tensor4d(b.images, [idx.length, 28, 28, 1]);
         const yt = tf.tensor1d(b.labels, 'int32');
         const r = trainStep(params, xt, yt, sgd, { lr, momentum, weightDecay }, o.masks);
         tf.dispose([xt, yt]);
