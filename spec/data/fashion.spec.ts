@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DataError, MissingDataError } from '../../src/data/errors.ts';
 import { encodeIdx } from '../../src/data/idx.ts';
 import { DEFAULT_FASHION_MNIST_DIR, loadDataset, loadFashionMnist } from '../../src/data/sources.ts';
+import { errorOf } from '../support/errors.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'prunecam-fashion-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -26,14 +27,6 @@ function fakeDir(name: string, opts: { side?: number; trainLabels?: number[]; gz
   return dir;
 }
 
-function errorOf(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 describe('IDX directory sources (fashion-mnist)', () => {
   it('loads gzipped or raw files into bytes/255', () => {

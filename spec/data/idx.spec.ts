@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError, MissingDataError } from '../../src/data/errors.ts';
 import { encodeIdx, maybeGunzip, parseIdx, readIdxFile } from '../../src/data/idx.ts';
+import { errorOf } from '../support/errors.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'prunecam-idx-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -19,14 +20,6 @@ const HAND_LABELS = Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 3, 7, 0, 9]);
 /** Decodes bytes the way readIdxFile does, without a file. */
 const decode = (bytes: Uint8Array, name = 'x.idx', kind?: 'images' | 'labels') => parseIdx(maybeGunzip(bytes, name), name, kind);
 
-function errorOf(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 describe('IDX reader on hand-written bytes', () => {
   it('decodes an images file, raw and gzipped, from disk', () => {

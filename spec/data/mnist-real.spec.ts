@@ -10,6 +10,7 @@ import { MNIST_BASES, MNIST_SHA256, verifyDir } from '../../src/data/checksums.t
 import { DataError, MissingDataError } from '../../src/data/errors.ts';
 import { applyLimits, loadMnist, type Dataset } from '../../src/data/sources.ts';
 import { DATA } from '../../src/cli/commands/data.ts';
+import { errorOf } from '../support/errors.ts';
 
 const MNIST_DIR = resolve(import.meta.dirname, '..', '..', 'data', 'mnist');
 const present = existsSync(MNIST_DIR);
@@ -17,14 +18,6 @@ const tmp = mkdtempSync(join(tmpdir(), 'prunecam-mnist-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-function errorOf(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 function counts(labels: Uint8Array): number[] {
   const c = new Array<number>(10).fill(0);
