@@ -27,3 +27,40 @@ export function zeroedScratch(n: number): Float64Array {
 export function storeRounded(acc: Float64Array, out: Float32Array): void {
   for (let i = 0; i < out.length; i++) out[i] = acc[i];
 }
+
+/**
+ * The traversal both strided conv gradients share: for every non-zero dY[b, y, x, o] and every
+ * filter tap (r, c) whose input pixel lies inside the image, calls visit(xAt, wAt, g) with
+ * xAt = index of X[b, y*sh + r - top, x*sw + c - left, 0] and wAt = index of W[r, c, 0, o]
+ * (NHWC input, HWIO filter): channel i sits at xAt + i and wAt + i*outChannels. Zeros of dY
+ * (most of them, behind a ReLU and a max-pool) are skipped.
+ */
+export function forEachNonZeroTap(info: tf.backend_util.Conv2DInfo, DY: Float32Array, visit: (xAt: number, wAt: number, g: number) => void): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const { top, left } = info.padInfo;
+  const xRow = inWidth * inChannels;
+  const tapStride = inChannels * outChannels; // distance in W between neighbouring (r, c) taps
+  let d = 0; // running index into dY (b, y, x, o order)
+  for (let b = 0; b < batchSize; b++) {
+    const xb = b * inHeight * xRow;
+    for (let yy = 0; yy < outHeight; yy++) {
+      const y0 = yy * strideHeight - top;
+      for (let xx = 0; xx < outWidth; xx++) {
+        const x0 = xx * strideWidth - left;
+        for (let o = 0; o < outChannels; o++, d++) {
+          const g = DY[d];
+          if (g === 0) continue;
+          for (let r = 0; r < filterHeight; r++) {
+            const iy = y0 + r;
+            if (iy < 0 || iy >= inHeight) continue;
+            for (let c = 0; c < filterWidth; c++) {
+              const ix = x0 + c;
+              if (ix < 0 || ix >= inWidth) continue;
+              visit(xb + iy * xRow + ix * inChannels, (r * filterWidth + c) * tapStride + o, g);
+            }
+          }
+        }
+      }
+    }
+  }
+}
