@@ -1,11 +1,6 @@
 import { UsageError } from './args.ts';
 import { COMMANDS } from './commands/index.ts';
 
-/** Errors a user can act on: printed as one clear message, never a stack trace. */
-export class UserError extends Error {
-  override name = 'UserError';
-}
-
 const USAGE = `prunecam — does pruning change Grad-CAM++ heatmap quality the way it changes accuracy?
 
 usage: prunecam <command> [options]

@@ -31,24 +31,16 @@ export function* batchesOf(order: Uint32Array, batchSize: number): Generator<Uin
 /** Copies the images and labels at `idx` into contiguous arrays, in `idx` order. */
 export function gather(images: Float32Array, labels: Uint8Array, idx: ArrayLike<number>): { images: Float32Array; labels: Uint8Array } {
   const pixels = images.length / labels.length;
-  return gatherInto(images, labels, idx, new Float32Array(idx.length * pixels), new Uint8Array(idx.length));
-}
-
-/**
- * gather into caller-owned buffers (the training loop reuses one per batch size, so an epoch
- * allocates nothing per step); returns views of exactly idx.length images.
- */
-export function gatherInto<L extends Uint8Array | Int32Array>(images: Float32Array, labels: Uint8Array, idx: ArrayLike<number>, outImages: Float32Array, outLabels: L): { images: Float32Array; labels: L } {
-  const pixels = images.length / labels.length;
   if (!Number.isInteger(pixels)) throw new RangeError(`gather: ${images.length} pixel values do not split into ${labels.length} images`);
-  if (outImages.length < idx.length * pixels || outLabels.length < idx.length) throw new RangeError(`gather: output buffers hold fewer than ${idx.length} images`);
+  const outImages = new Float32Array(idx.length * pixels);
+  const outLabels = new Uint8Array(idx.length);
   for (let i = 0; i < idx.length; i++) {
     const j = idx[i];
     if (!(j >= 0 && j < labels.length)) throw new RangeError(`gather: index ${j} outside 0..${labels.length - 1}`);
     outImages.set(images.subarray(j * pixels, (j + 1) * pixels), i * pixels);
     outLabels[i] = labels[j];
   }
-  return { images: outImages.subarray(0, idx.length * pixels), labels: outLabels.subarray(0, idx.length) as L };
+  return { images: outImages, labels: outLabels };
 }
 
 /** The seed's one fixed noisy copy of the test set (un-normalised; labels shared). */

@@ -15,12 +15,8 @@ function checkNoise(cfg: NoiseConfig): void {
  * draws nothing.
  */
 export function addNoise(images: Float32Array, cfg: NoiseConfig, r: Rng): Float32Array {
-  return addNoiseInPlace(new Float32Array(images), cfg, r);
-}
-
-/** addNoise into `x` itself (the training loop reuses one batch buffer). */
-export function addNoiseInPlace(x: Float32Array, cfg: NoiseConfig, r: Rng): Float32Array {
   checkNoise(cfg);
+  const x = new Float32Array(images);
   if (!cfg.enabled) return x;
   let zeros = 0;
   for (let i = 0; i < x.length; i++) if (x[i] === 0) zeros++;

