@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canonicalize } from 'json-canonicalize';
 import { lrAt, epochsOf, resolveProtocol, resolveProtocolObject, runId, ProtocolError, SMOKE, THESIS } from '../../src/protocol/index.ts';
+import { errorOf } from '../support/errors.ts';
 
 describe('protocol config', () => {
   it('thesis defaults are PROTOCOL.md values', () => {
@@ -26,8 +27,8 @@ describe('protocol config', () => {
     const s = resolveProtocol('smoke');
     expect(s.dataset.trainLimit).toBe(5000);
     expect(epochsOf(s.training.pretrain) + epochsOf(s.training.retrain)).toBe(5);
-    expect(s.pruning.levels).toBe(3);
-    expect(s.seeds).toHaveLength(1);
+    expect(s.pruning.levels).toBe(4);
+    expect(s.seeds).toHaveLength(2);
     expect(s.data).toEqual(THESIS.data);
   });
 
@@ -79,5 +80,21 @@ describe('protocol config', () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe('Part 2 protocol fields', () => {
+  it('refuses a randomisation level the run does not have, naming the field', () => {
+    const err = errorOf(() => resolveProtocolObject({ extends: 'smoke', controls: { randomisation: { levels: [0, 7], images: 10 } } }, 'p.json'));
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toContain('/controls/randomisation/levels/1');
+    expect(err.message).toContain('levels 0..3');
+  });
+  it('refuses an unknown explainer, naming the field', () => {
+    const err = errorOf(() => resolveProtocolObject({ explain: { methods: ['gradcampp', 'scorecam'] } }, 'p.json'));
+    expect(err.message).toContain('/explain/methods/1');
+  });
+  it('accepts random_global pruning', () => {
+    expect(resolveProtocolObject({ extends: 'smoke', pruning: { strategy: 'random_global' } }).pruning.strategy).toBe('random_global');
   });
 });

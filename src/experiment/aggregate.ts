@@ -1,4 +1,4 @@
-import type { LevelAggregate, LevelMetrics, MeanStd, SeedResult } from '../report/types.ts';
+import type { LevelAggregate, LevelMetrics, MeanStd, SeedResult } from '../results/types.ts';
 
 /** Mean and sample standard deviation (n-1; 0 for a single value). */
 export function meanStd(xs: number[]): MeanStd {

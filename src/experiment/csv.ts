@@ -1,4 +1,4 @@
-import type { LevelMetrics } from '../report/types.ts';
+import type { LevelMetrics } from '../results/types.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
 
 const COLUMNS: Array<keyof LevelMetrics> = ['level', 'remainingWeights', 'density', 'cleanAccuracy', 'noisyAccuracy', 'meanIoU', 'heatmapMean', 'heatmapStd', 'zeroHeatmaps', 'finalTrainLoss', 'wallTimeS'];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadDataset, type Dataset } from '../data/sources.ts';
 import { runSeed, type SeedEvent } from '../prune/levels.ts';
 import type { ProtocolConfig } from '../protocol/types.ts';
-import type { SeedResult } from '../report/types.ts';
+import type { SeedResult } from '../results/types.ts';
 import { seedEvaluator } from './evaluate.ts';
 
 export interface SeedJob {

@@ -19,7 +19,9 @@ import { resizeLinear } from './resize.ts';
 const IMAGE = 28;
 const CLASSES = 10;
 
-export type ExplainOptions = Pick<ExplainConfig, 'method' | 'alphaEps' | 'normEps' | 'batchSize'> & {
+export type ExplainOptions = Pick<ExplainConfig, 'alphaEps' | 'normEps' | 'batchSize'> & {
+  /** Default: Grad-CAM++. */
+  method?: CamMethod;
   /** Explicit target class per image (integers 0..9); default the arg-max of the logits. */
   targets?: ArrayLike<number>;
 };
@@ -47,8 +49,9 @@ export function explain(params: Params, input: ExplainInput, options: ExplainOpt
   if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
     throw new RangeError(`explain: batchSize must be a positive integer, got ${options.batchSize}`);
   }
-  if (options.method !== 'gradcampp' && options.method !== 'gradcam') {
-    throw new RangeError(`explain: unknown method '${String(options.method)}' (expected 'gradcampp' or 'gradcam')`);
+  const method = options.method ?? 'gradcampp';
+  if (method !== 'gradcampp' && method !== 'gradcam') {
+    throw new RangeError(`explain: unknown method '${String(method)}' (expected 'gradcampp' or 'gradcam')`);
   }
   const given = options.targets === undefined ? null : checkTargets(options.targets, n);
 
@@ -63,7 +66,7 @@ export function explain(params: Params, input: ExplainInput, options: ExplainOpt
   const smallParts: Float32Array[] = [];
   for (let start = 0; start < n; start += options.batchSize) {
     const count = Math.min(options.batchSize, n - start);
-    const batch = explainBatch(params, sliceImages(input, start, count), count, options.method, given?.subarray(start, start + count) ?? null, options);
+    const batch = explainBatch(params, sliceImages(input, start, count), count, method, given?.subarray(start, start + count) ?? null, options);
     out.cams.set(batch.cams, start * IMAGE * IMAGE);
     out.targets.set(batch.targets, start);
     out.logits.set(batch.logits, start * CLASSES);

@@ -1,5 +1,5 @@
 import { sampleCorrelation, sampleRankCorrelation } from 'simple-statistics';
-import type { Correlation } from '../report/types.ts';
+import type { Correlation } from '../results/types.ts';
 import { kendallTauB } from './kendall.ts';
 import { correlationPValue } from './special.ts';
 

@@ -1,3 +1,4 @@
+import { BASELINE_NAMES, EXPLAINER_NAMES } from '../results/types.ts';
 import type { ProtocolConfig } from './types.ts';
 
 /** The thesis protocol: every default is PROTOCOL.md's value. */
@@ -24,7 +25,8 @@ export const THESIS: ProtocolConfig = {
   },
   pruning: { strategy: 'sparse_global', fraction: 0.2, levels: 26, layers: ['conv1', 'conv2', 'fc'] },
   explain: {
-    method: 'gradcampp',
+    methods: [...EXPLAINER_NAMES],
+    baselines: [...BASELINE_NAMES],
     targetLayer: 'conv2',
     alphaEps: 1e-6,
     normEps: 1e-7,
@@ -32,6 +34,9 @@ export const THESIS: ProtocolConfig = {
     examples: 4,
     batchSize: 1000,
   },
+  metrics: { maskThreshold: 0, topK: 78, deletion: { images: 1000, steps: 16 } },
+  controls: { randomisation: { levels: null, images: 1000 } },
+  statistics: { bootstrapResamples: 10000, minBootstrapSeeds: 10, bootstrapSeed: 20260 },
 };
 
 /**
@@ -42,15 +47,17 @@ export const THESIS: ProtocolConfig = {
 export const SMOKE: ProtocolConfig = {
   ...THESIS,
   name: 'smoke',
-  seeds: [333],
+  seeds: [333, 334],
   dataset: { name: 'mnist', trainLimit: 5000, testLimit: 500 },
   training: {
     ...THESIS.training,
     pretrain: [{ epochs: 4, lr: 0.01 }],
     retrain: [{ epochs: 1, lr: 0.01 }],
   },
-  pruning: { ...THESIS.pruning, levels: 3 },
+  pruning: { ...THESIS.pruning, levels: 4 },
   explain: { ...THESIS.explain, examples: 2 },
+  metrics: { ...THESIS.metrics, deletion: { images: 100, steps: 16 } },
+  controls: { randomisation: { levels: [0], images: 100 } },
 };
 
 export const BUILTIN_PROTOCOLS: Record<string, ProtocolConfig> = { thesis: THESIS, smoke: SMOKE };

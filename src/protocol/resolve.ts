@@ -25,9 +25,20 @@ function describe(e: ErrorObject): string {
 
 /** Throws ProtocolError listing every schema violation of `config`. */
 export function assertValidProtocol(config: unknown, origin: string): asserts config is ProtocolConfig {
-  if (validateProtocol(config)) return;
-  const msgs = [...new Set((validateProtocol.errors ?? []).filter((e) => e.keyword !== 'anyOf').map(describe))];
-  throw new ProtocolError(`invalid protocol ${origin}:\n  ${msgs.join('\n  ')}`);
+  const msgs = validateProtocol(config)
+    ? crossFieldProblems(config as ProtocolConfig)
+    : [...new Set((validateProtocol.errors ?? []).filter((e) => e.keyword !== 'anyOf').map(describe))];
+  if (msgs.length > 0) throw new ProtocolError(`invalid protocol ${origin}:\n  ${msgs.join('\n  ')}`);
+}
+
+/** Rules that JSON Schema cannot state: fields that must agree with each other. */
+function crossFieldProblems(c: ProtocolConfig): string[] {
+  const out: string[] = [];
+  (c.controls.randomisation.levels ?? []).forEach((l, i) => {
+    if (l >= c.pruning.levels) out.push(`/controls/randomisation/levels/${i}: level ${l} does not exist (the run has levels 0..${c.pruning.levels - 1})`);
+  });
+  if (c.metrics.topK > 784) out.push(`/metrics/topK: must be at most 784`);
+  return out;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

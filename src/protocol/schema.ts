@@ -1,3 +1,5 @@
+import { BASELINE_NAMES, EXPLAINER_NAMES } from '../results/types.ts';
+
 // JSON Schema of a resolved protocol. Every object is closed (unknown keys are errors) and every
 // number has its range, so a typo or a type change in a user's protocol file is caught by name.
 
@@ -15,7 +17,7 @@ export const PROTOCOL_SCHEMA = {
   $id: 'https://prunecam.dev/schema/protocol.json',
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'seeds', 'dataset', 'data', 'model', 'training', 'pruning', 'explain'],
+  required: ['name', 'seeds', 'dataset', 'data', 'model', 'training', 'pruning', 'explain', 'metrics', 'controls', 'statistics'],
   properties: {
     name: { type: 'string', minLength: 1 },
     seeds: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 0, maximum: 4294967295 } },
@@ -82,7 +84,7 @@ export const PROTOCOL_SCHEMA = {
       additionalProperties: false,
       required: ['strategy', 'fraction', 'levels', 'layers'],
       properties: {
-        strategy: { enum: ['sparse_global'] },
+        strategy: { enum: ['sparse_global', 'random_global'] },
         fraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
         levels: { type: 'integer', minimum: 1, maximum: 40 },
         layers: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['conv1', 'conv2', 'fc'] } },
@@ -91,15 +93,57 @@ export const PROTOCOL_SCHEMA = {
     explain: {
       type: 'object',
       additionalProperties: false,
-      required: ['method', 'targetLayer', 'alphaEps', 'normEps', 'resize', 'examples', 'batchSize'],
+      required: ['methods', 'baselines', 'targetLayer', 'alphaEps', 'normEps', 'resize', 'examples', 'batchSize'],
       properties: {
-        method: { enum: ['gradcampp', 'gradcam'] },
+        methods: { type: 'array', uniqueItems: true, items: { enum: [...EXPLAINER_NAMES] } },
+        baselines: { type: 'array', uniqueItems: true, items: { enum: [...BASELINE_NAMES] } },
         targetLayer: { enum: ['conv2'] },
         alphaEps: { type: 'number', minimum: 0 },
         normEps: { type: 'number', minimum: 0 },
         resize: { enum: ['opencv-linear'] },
         examples: { type: 'integer', minimum: 0, maximum: 64 },
         batchSize: { type: 'integer', minimum: 1, maximum: 10000 },
+      },
+    },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maskThreshold', 'topK', 'deletion'],
+      properties: {
+        maskThreshold: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+        topK: { type: 'integer', minimum: 1, maximum: 784 },
+        deletion: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['images', 'steps'],
+          properties: { images: { type: 'integer', minimum: 0 }, steps: { type: 'integer', minimum: 1, maximum: 784 } },
+        },
+      },
+    },
+    controls: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['randomisation'],
+      properties: {
+        randomisation: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['levels', 'images'],
+          properties: {
+            levels: { anyOf: [{ type: 'null' }, { type: 'array', uniqueItems: true, items: { type: 'integer', minimum: 0, maximum: 39 } }] },
+            images: { type: 'integer', minimum: 0 },
+          },
+        },
+      },
+    },
+    statistics: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['bootstrapResamples', 'minBootstrapSeeds', 'bootstrapSeed'],
+      properties: {
+        bootstrapResamples: { type: 'integer', minimum: 100, maximum: 1000000 },
+        minBootstrapSeeds: { type: 'integer', minimum: 2 },
+        bootstrapSeed: { type: 'integer', minimum: 0, maximum: 4294967295 },
       },
     },
   },

@@ -1,3 +1,5 @@
+import type { BaselineName, ExplainerName } from '../results/types.ts';
+
 // The experiment's parameters, one object per concern (OpenLTH style). Every choice that
 // PROTOCOL.md marks D# is a named field here, so a user can change it and the report records it.
 
@@ -55,14 +57,18 @@ export interface TrainingConfig {
 }
 
 export interface PruningConfig {
-  strategy: 'sparse_global';
+  /** sparse_global: OpenLTH's global magnitude rule; random_global: the same counts, drawn at random (Part 2 control). */
+  strategy: 'sparse_global' | 'random_global';
   fraction: number;
   levels: number;
   layers: Array<'conv1' | 'conv2' | 'fc'>;
 }
 
 export interface ExplainConfig {
-  method: 'gradcampp' | 'gradcam';
+  /** Part 2: the explainers to run (Grad-CAM++ always feeds Part 1's IoU and the thesis claims). */
+  methods: ExplainerName[];
+  /** Part 2: model-free baseline heatmaps scored beside the explainers. */
+  baselines: BaselineName[];
   /** The cam's layer: conv2's output before its ReLU, bias included. */
   targetLayer: 'conv2';
   /** Stabiliser in the Grad-CAM++ alpha denominator. */
@@ -77,6 +83,40 @@ export interface ExplainConfig {
   batchSize: number;
 }
 
+/** Part 2 metrics beside soft IoU (PROTOCOL.md "Localisation metrics", "Faithfulness"). */
+export interface MetricsConfig {
+  /** The clean digit's ink: pixels > maskThreshold. */
+  maskThreshold: number;
+  /** k of the top-k intersection (78 = 10% of 784 pixels). */
+  topK: number;
+  deletion: {
+    /** Deletion curves on the first N test images (0: none). */
+    images: number;
+    /** T: pixels removed in T equal steps. */
+    steps: number;
+  };
+}
+
+/** Part 2 controls. */
+export interface ControlsConfig {
+  randomisation: {
+    /** Levels at which to run cascading parameter randomisation; null: every fifth level (0, 5, 10, ...). */
+    levels: number[] | null;
+    /** On the first N test images (0: the control is off). */
+    images: number;
+  };
+}
+
+/** Part 2 "Statistics for claims". */
+export interface StatisticsConfig {
+  /** Resamples of the seed list for the percentile bootstrap. */
+  bootstrapResamples: number;
+  /** Fewer seeds than this: bootstrap-based claims are inconclusive. */
+  minBootstrapSeeds: number;
+  /** Seed of the bootstrap's stream. */
+  bootstrapSeed: number;
+}
+
 export interface ProtocolConfig {
   name: string;
   seeds: number[];
@@ -86,4 +126,7 @@ export interface ProtocolConfig {
   training: TrainingConfig;
   pruning: PruningConfig;
   explain: ExplainConfig;
+  metrics: MetricsConfig;
+  controls: ControlsConfig;
+  statistics: StatisticsConfig;
 }

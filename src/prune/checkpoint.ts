@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PARAM_NAMES, TF_SHAPES, WEIGHT_NAMES } from '../model/cnn.ts';
 import type { WeightSet } from '../model/layout.ts';
-import type { LevelMetrics } from '../report/types.ts';
+import type { LevelMetrics } from '../results/types.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
 import type { Mask } from '../train/masks.ts';
 

@@ -4,7 +4,7 @@ import { disposeParams, fromTensors, initWeights, toTensors } from '../model/par
 import type { Split } from '../data/sources.ts';
 import { epochsOf } from '../protocol/resolve.ts';
 import type { ProtocolConfig } from '../protocol/types.ts';
-import type { LevelMetrics, SeedResult } from '../report/types.ts';
+import type { LevelMetrics, SeedResult } from '../results/types.ts';
 import { applyMask, countOnes, maskTensors, onesMask, type Mask } from '../train/masks.ts';
 import { trainPhase, type PhaseProgress } from '../train/phase.ts';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
