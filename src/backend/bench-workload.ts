@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { rng } from '../data/rng.ts';
-import { explain } from '../explain/gradcampp.ts';
+import { explainAll } from '../explain/explain.ts';
 import { initWeights, toTensors, disposeParams } from '../model/params.ts';
 import { THESIS } from '../protocol/builtin.ts';
 import { Sgd, type SgdHyper } from '../train/sgd.ts';
@@ -76,7 +76,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     last?.dispose();
 
     t = performance.now();
-    const cams = explain(params, { data, n: o.images }, { ...THESIS.explain, method: 'gradcampp', batchSize: o.explainBatch });
+    const cams = explainAll(params, { data, n: o.images }, ['gradcampp'], { ...THESIS.explain, batchSize: o.explainBatch }).byMethod.gradcampp!;
     if (cams.cams.length !== o.images * IMAGE_PIXELS) throw new Error(`bench: Grad-CAM++ returned ${cams.cams.length / IMAGE_PIXELS} heatmaps for ${o.images} images`);
     const camSeconds = (performance.now() - t) / 1000;
 

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { noisyTestSet } from '../data/batches.ts';
 import { normalize } from '../data/noise.ts';
 import { PIXELS, type Split } from '../data/sources.ts';
-import { explain } from '../explain/gradcampp.ts';
+import { explainAll } from '../explain/explain.ts';
 import { forward } from '../model/cnn.ts';
 import type { WeightSet } from '../model/layout.ts';
 import { disposeParams, toTensors } from '../model/params.ts';
@@ -46,7 +46,8 @@ export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number,
     const params = toTensors(weights);
     let cams;
     try {
-      cams = explain(params, { data: noisyX, n: test.n }, config.explain);
+      const all = explainAll(params, { data: noisyX, n: test.n }, ['gradcampp'], config.explain);
+      cams = { ...all.byMethod.gradcampp!, logits: all.logits };
     } finally {
       disposeParams(params);
     }
