@@ -8,7 +8,7 @@ import type { LevelMetrics, SeedResult } from '../results/types.ts';
 import { applyMask, countOnes, maskTensors, onesMask, type Mask } from '../train/masks.ts';
 import { trainPhase, type PhaseProgress } from '../train/phase.ts';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
-import { pruneSparseGlobal } from './sparse-global.ts';
+import { PRUNING_STRATEGIES } from './strategies.ts';
 
 /** The metrics a level's evaluation produces (the loop adds level, weights, loss and time). */
 export type Evaluation = Pick<LevelMetrics, 'cleanAccuracy' | 'noisyAccuracy' | 'meanIoU' | 'heatmapMean' | 'heatmapStd' | 'zeroHeatmaps' | 'nonFiniteHeatmaps'>;
@@ -108,7 +108,10 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
     }
     levels.push(ck.metrics!);
     o.onEvent?.({ kind: 'level-done', level, metrics: ck.metrics!, resumed });
-    if (level < config.pruning.levels - 1) mask = pruneSparseGlobal(ck.weights, mask, config.pruning.fraction, config.pruning.layers.map((l) => `${l}.weight` as const));
+    if (level < config.pruning.levels - 1) {
+      const layers = config.pruning.layers.map((l) => `${l}.weight` as const);
+      mask = PRUNING_STRATEGIES[config.pruning.strategy]({ weights: ck.weights, mask, fraction: config.pruning.fraction, layers, seed, level });
+    }
   }
   return { seed, pretrain: { finalTrainLoss: finalPretrainLoss, wallTimeS: pre.wallTimeS }, levels };
 }
