@@ -16,7 +16,7 @@ export interface LevelMetrics {
   zeroHeatmaps: number;
   /**
    * Images whose Grad-CAM++ heatmap was not finite (the alpha denominator hit its pole, or a
-   * value overflowed) and was therefore zeroed rather than reported as NaN.
+   * value overflowed): left out of every mean and counted (PROTOCOL.md Part 2), not zeroed.
    */
   nonFiniteHeatmaps: number;
   /**
