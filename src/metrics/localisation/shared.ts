@@ -5,6 +5,7 @@
 // harness is single-threaded, so sharing them between calls is safe).
 import { PIXELS } from '../../data/sources.ts';
 import type { MetricsConfig } from '../../protocol/types.ts';
+import { floatKeys, largestKey } from './sort-keys.ts';
 
 export { PIXELS };
 
@@ -37,7 +38,8 @@ export function isAllZero(heatmaps: Float32Array, start: number): boolean {
   return true;
 }
 
-const sorted = new Float32Array(PIXELS);
+const keys = new Uint32Array(PIXELS);
+const scratch = new Uint32Array(PIXELS);
 
 /**
  * The expected fraction of ink among the `cut` highest heatmap values when the pixels tied at
@@ -48,18 +50,20 @@ const sorted = new Float32Array(PIXELS);
  * 784 pixels, so it scores the ink fraction K / 784 without a special case.
  */
 export function expectedInkInTop(heatmaps: Float32Array, images: Float32Array, start: number, cut: number, maskThreshold: number): number {
-  const v = cutoffValue(heatmaps, start, cut);
+  if (!Number.isInteger(cut) || cut < 1 || cut > PIXELS) throw new RangeError(`localisation: cut-off must be a whole number in 1..${PIXELS}, got ${cut}`);
+  floatKeys(heatmaps, start, PIXELS, keys);
+  const v = cutoffKey(cut);
   let above = 0;
   let inkAbove = 0;
   let tied = 0;
   let inkTied = 0;
-  for (let i = start; i < start + PIXELS; i++) {
-    const h = heatmaps[i];
-    const ink = images[i] > maskThreshold ? 1 : 0;
-    if (h > v) {
+  for (let i = 0; i < PIXELS; i++) {
+    const k = keys[i];
+    const ink = images[start + i] > maskThreshold ? 1 : 0;
+    if (k > v) {
       above++;
       inkAbove += ink;
-    } else if (h === v) {
+    } else if (k === v) {
       tied++;
       inkTied += ink;
     }
@@ -67,16 +71,12 @@ export function expectedInkInTop(heatmaps: Float32Array, images: Float32Array, s
   return (inkAbove + ((cut - above) * inkTied) / tied) / cut;
 }
 
-/** The cut-th largest heatmap value: a linear scan for the maximum, else one native sort. */
-function cutoffValue(heatmaps: Float32Array, start: number, cut: number): number {
-  if (!Number.isInteger(cut) || cut < 1 || cut > PIXELS) throw new RangeError(`localisation: cut-off must be a whole number in 1..${PIXELS}, got ${cut}`);
+/** The cut-th largest of `keys`: a linear scan for the maximum, else a radix selection. */
+function cutoffKey(cut: number): number {
   if (cut === 1) {
-    let max = -Infinity;
-    for (let i = start; i < start + PIXELS; i++) if (heatmaps[i] > max) max = heatmaps[i];
+    let max = 0;
+    for (let i = 0; i < PIXELS; i++) if (keys[i] > max) max = keys[i];
     return max;
   }
-  // A typed array sorts natively (no comparator call per comparison), ascending.
-  sorted.set(heatmaps.subarray(start, start + PIXELS));
-  sorted.sort();
-  return sorted[PIXELS - cut];
+  return largestKey(keys, PIXELS, cut, scratch);
 }
