@@ -18,20 +18,33 @@ export function softIoU(heatmaps: ArrayLike<number>, images: ArrayLike<number>, 
   const n = heatmaps.length / pixels;
   const out = new Float64Array(n);
   for (let img = 0; img < n; img++) {
-    let inter = 0;
-    let union = 0;
     for (let i = img * pixels; i < (img + 1) * pixels; i++) {
       const h = heatmaps[i];
       const x = images[i];
       if (!(h >= 0 && h <= 1) || !(x >= 0 && x <= 1)) {
         throw new RangeError(`IoU: image ${img}, pixel ${i - img * pixels}: heatmap ${h} and image ${x} must both lie in [0, 1]`);
       }
-      inter += Math.min(h, x);
-      union += Math.max(h, x);
     }
-    out[img] = union === 0 ? 0 : inter / union;
+    out[img] = softIoUOfImage(heatmaps, images, img * pixels, pixels);
   }
   return out;
+}
+
+/**
+ * The soft IoU of the one image at [start, start + pixels), unchecked: the caller has validated
+ * the values (softIoU) or accepts NaN for a non-finite heatmap (the localisation metrics, whose
+ * scorer leaves such images out).
+ */
+export function softIoUOfImage(heatmaps: ArrayLike<number>, images: ArrayLike<number>, start: number, pixels: number): number {
+  let inter = 0;
+  let union = 0;
+  for (let i = start; i < start + pixels; i++) {
+    const h = heatmaps[i];
+    const x = images[i];
+    inter += Math.min(h, x);
+    union += Math.max(h, x);
+  }
+  return union === 0 ? 0 : inter / union;
 }
 
 /** The level's score: the mean soft IoU over all images. */

@@ -1,0 +1,10 @@
+// Top-k intersection (Quantus TopKIntersection, k = metrics.topK): the fraction of the k highest
+// heatmap pixels that lie on the ink, ties at the cut-off by expectation.
+import { checkBatch, expectedInkInTop, PIXELS, type LocalisationMetric } from './shared.ts';
+
+export const topKIntersection: LocalisationMetric = (heatmaps, images, n, { maskThreshold, topK }) => {
+  checkBatch('top-k intersection', heatmaps, images, n);
+  const out = new Float64Array(n);
+  for (let img = 0; img < n; img++) out[img] = expectedInkInTop(heatmaps, images, img * PIXELS, topK, maskThreshold);
+  return out;
+};
