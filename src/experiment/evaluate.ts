@@ -3,15 +3,20 @@ import * as tf from '@tensorflow/tfjs';
 import { noisyTestSet } from '../data/batches.ts';
 import { normalize } from '../data/noise.ts';
 import { PIXELS, type Split } from '../data/sources.ts';
+import { BASELINES } from '../baselines/registry.ts';
+import { randomisationControl } from '../controls/randomisation.ts';
 import { explainAll } from '../explain/explain.ts';
 import { forward } from '../model/cnn.ts';
 import type { WeightSet } from '../model/layout.ts';
 import { disposeParams, toTensors } from '../model/params.ts';
 import { accuracy } from '../metrics/accuracy.ts';
 import { argmaxRows } from '../metrics/argmax.ts';
-import { heatmapSummary, meanSoftIoU } from '../metrics/iou.ts';
+import { deletionScores, type DeletionResult } from '../metrics/deletion.ts';
 import type { ProtocolConfig } from '../protocol/types.ts';
 import type { Evaluation } from '../prune/levels.ts';
+import { EXPLAINER_NAMES, type ExplainerName, type HeatmapScores } from '../results/types.ts';
+import type { Mask } from '../train/masks.ts';
+import { randomisationLevels, scoreHeatmaps } from './score-heatmaps.ts';
 import { writeExamplesPng } from '../report/png.ts';
 
 /** Logits of normalised images, in batches (no gradient, no tensor kept). */
@@ -30,48 +35,97 @@ function logitsOf(weights: WeightSet, x: Float32Array, n: number, batch: number)
   return out;
 }
 
+/** Explainers to run: the protocol's, Grad-CAM++ always (Part 1 rests on it), in registry order. */
+function methodsOf(config: ProtocolConfig): ExplainerName[] {
+  const chosen = new Set<ExplainerName>([...config.explain.methods, 'gradcampp']);
+  return EXPLAINER_NAMES.filter((m) => chosen.has(m));
+}
+
 /**
- * The evaluator of one seed: clean and noisy accuracy on the test set, Grad-CAM++ heatmaps of
- * every noisy test image scored by soft IoU against the clean (un-normalised) image, heatmap
- * statistics, and an example PNG per level. The seed's fixed noisy test copy and both normalised
- * sets are made once, not per level.
+ * The evaluator of one seed: clean and noisy accuracy on the test set; every explainer's
+ * heatmaps of every noisy test image (A and G computed once per batch) and the model-free
+ * baselines, each scored by the localisation metrics against the clean (un-normalised) image and
+ * by deletion AUC on the first images; the randomisation control at its levels; an example PNG
+ * per level. Grad-CAM++'s scores also fill Part 1's fields. The seed's fixed noisy test copy and
+ * both normalised sets are made once, not per level.
  */
-export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number, runDir: string): (w: WeightSet, level: number) => Evaluation {
+export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number, runDir: string): (w: WeightSet, level: number, mask: Mask) => Evaluation {
   const noisy = noisyTestSet(test, seed, config.data.noise);
   const cleanX = normalize(test.images, config.data.normalize);
   const noisyX = normalize(noisy.images, config.data.normalize);
   const { batchSize } = config.explain;
-  return (weights, level) => {
+  const methods = methodsOf(config);
+  const baselineMaps = config.explain.baselines.map((b) => ({ name: b, maps: BASELINES[b](test.n, noisy.images) }));
+  const deletionN = Math.min(config.metrics.deletion.images, test.n);
+  const randomisationAt = new Set(randomisationLevels(config.pruning.levels, config.controls.randomisation.levels));
+  const randomisationN = Math.min(config.controls.randomisation.images, test.n);
+  return (weights, level, mask) => {
     const cleanLogits = logitsOf(weights, cleanX, test.n, batchSize);
     const params = toTensors(weights);
-    let cams;
+    let all;
+    let deletion: DeletionResult[] = [];
     try {
-      const all = explainAll(params, { data: noisyX, n: test.n }, ['gradcampp'], config.explain);
-      cams = { ...all.byMethod.gradcampp!, logits: all.logits };
+      all = explainAll(params, { data: noisyX, n: test.n }, methods, { ...config.explain, random: { seed, level } });
+      if (deletionN > 0) {
+        const first = (maps: Float32Array) => maps.subarray(0, deletionN * PIXELS);
+        const sources = [...methods.map((m) => first(all!.byMethod[m]!.cams)), ...baselineMaps.map((b) => first(b.maps))];
+        deletion = deletionScores(params, noisy.images.subarray(0, deletionN * PIXELS), all.targets.subarray(0, deletionN), sources, {
+          deletion: config.metrics.deletion,
+          normalize: config.data.normalize,
+        });
+      }
     } finally {
       disposeParams(params);
     }
-    const summary = heatmapSummary(cams.cams, PIXELS);
+    const scored: Record<string, HeatmapScores> = {};
+    [...methods.map((m) => ({ name: m as string, maps: all.byMethod[m]!.cams, nonFinite: all.byMethod[m]!.nonFinite })), ...baselineMaps.map((b) => ({ ...b, nonFinite: [] }))].forEach(
+      (src, i) => {
+        scored[src.name] = scoreHeatmaps(src.maps, test.images, test.n, src.nonFinite, config.metrics, deletion[i] ?? null);
+      },
+    );
+    const camsPP = all.byMethod.gradcampp!;
     const k = Math.min(config.explain.examples, test.n);
     if (k > 0) {
-      const predicted = argmaxRows(cams.logits, 10);
+      const predicted = argmaxRows(all.logits, 10);
       const examples = Array.from({ length: k }, (_, i) => ({
         clean: test.images.subarray(i * PIXELS, (i + 1) * PIXELS),
         noisy: noisy.images.subarray(i * PIXELS, (i + 1) * PIXELS),
-        heatmap: cams.cams.subarray(i * PIXELS, (i + 1) * PIXELS),
+        heatmap: camsPP.cams.subarray(i * PIXELS, (i + 1) * PIXELS).map((v) => (Number.isFinite(v) ? v : 0)),
         label: test.labels[i],
         predicted: predicted[i],
       }));
       writeExamplesPng(join(runDir, exampleFile(seed, level)), examples);
     }
+    const randomisation =
+      randomisationAt.has(level) && randomisationN > 0
+        ? randomisationControl({
+            weights,
+            mask,
+            seed,
+            level,
+            images: { data: noisyX.subarray(0, randomisationN * PIXELS), n: randomisationN },
+            methods,
+            targets: all.targets.subarray(0, randomisationN),
+            explain: config.explain,
+          }).stages.map((st) => ({
+            stage: st.stage,
+            // JSON has no NaN: a stage where no image's similarity is defined says null.
+            similarity: Object.fromEntries(Object.entries(st.similarity).map(([m, v]) => [m, { ...v, mean: Number.isNaN(v.mean) ? null : v.mean }])),
+          }))
+        : undefined;
+    const pp = scored.gradcampp;
     return {
       cleanAccuracy: accuracy(cleanLogits, test.labels),
-      noisyAccuracy: accuracy(cams.logits, test.labels),
-      meanIoU: meanSoftIoU(cams.cams, test.images, PIXELS),
-      heatmapMean: summary.mean,
-      heatmapStd: summary.std,
-      zeroHeatmaps: summary.zeroHeatmaps,
-      nonFiniteHeatmaps: cams.nonFinite.length,
+      noisyAccuracy: accuracy(all.logits, test.labels),
+      // NaN only when every heatmap was non-finite; the report's schema check then names it.
+      meanIoU: pp.localisation.softIoU ?? NaN,
+      heatmapMean: pp.heatmapMean ?? NaN,
+      heatmapStd: pp.heatmapStd ?? NaN,
+      zeroHeatmaps: pp.zeroHeatmaps,
+      nonFiniteHeatmaps: pp.nonFiniteHeatmaps,
+      methods: Object.fromEntries(methods.map((m) => [m, scored[m]])),
+      baselines: Object.fromEntries(baselineMaps.map((b) => [b.name, scored[b.name]])),
+      ...(randomisation ? { randomisation } : {}),
     };
   };
 }

@@ -11,7 +11,7 @@ import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint.ts
 import { PRUNING_STRATEGIES } from './strategies.ts';
 
 /** The metrics a level's evaluation produces (the loop adds level, weights, loss and time). */
-export type Evaluation = Pick<LevelMetrics, 'cleanAccuracy' | 'noisyAccuracy' | 'meanIoU' | 'heatmapMean' | 'heatmapStd' | 'zeroHeatmaps' | 'nonFiniteHeatmaps'>;
+export type Evaluation = Pick<LevelMetrics, 'cleanAccuracy' | 'noisyAccuracy' | 'meanIoU' | 'heatmapMean' | 'heatmapStd' | 'zeroHeatmaps' | 'nonFiniteHeatmaps' | 'methods' | 'baselines' | 'randomisation'>;
 
 export type SeedEvent =
   | { kind: 'train'; level: number | 'pretrain'; progress: PhaseProgress }
@@ -26,7 +26,7 @@ export interface SeedRunOptions {
   seed: number;
   train: Split;
   /** Evaluates trained, masked weights at a level (accuracy, Grad-CAM++ IoU, ...). */
-  evaluate: (weights: WeightSet, level: number) => Promise<Evaluation> | Evaluation;
+  evaluate: (weights: WeightSet, level: number, mask: Mask) => Promise<Evaluation> | Evaluation;
   onEvent?: (e: SeedEvent) => void;
 }
 
@@ -93,7 +93,7 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
       const t0 = performance.now();
       const r = train(o, wStart, mask, level);
       o.onEvent?.({ kind: 'evaluate', level });
-      const ev = await o.evaluate(r.weights, level);
+      const ev = await o.evaluate(r.weights, level, mask);
       const remaining = countOnes(mask);
       const metrics: LevelMetrics = {
         level,

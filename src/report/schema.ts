@@ -12,6 +12,14 @@ import {
   type ReportPredicate,
   type SeedResult,
 } from './types.ts';
+import {
+  BASELINE_NAMES,
+  EXPLAINER_NAMES,
+  LOCALISATION_METRIC_NAMES,
+  type HeatmapScores,
+  type LocalisationMetricName,
+  type RandomisationStage,
+} from '../results/types.ts';
 
 // JSON Schema of the report predicate and of the in-toto statement around it. Every object is
 // closed (a misspelt or foreign field is an error) and every number has the range its meaning
@@ -42,6 +50,11 @@ function closedObject<T>() {
   });
 }
 
+/** `schema` with `keys` no longer required: fields added in a later report version, absent in older reports. */
+function optionalFields(schema: Schema, keys: string[]): Schema {
+  return { ...schema, required: (schema.required as string[]).filter((k) => !keys.includes(k)) };
+}
+
 const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
 
 const fraction = { type: 'number', minimum: 0, maximum: 1 } as const;
@@ -52,7 +65,25 @@ const coefficient = { type: 'number', minimum: -1, maximum: 1 } as const;
 
 const meanStd = (range: { minimum: number; maximum?: number }): Schema => closedObject<MeanStd>()({ mean: { type: 'number', ...range }, std: nonNegative });
 
-const levelMetrics = closedObject<LevelMetrics>()({
+
+const nullableFraction = nullable(fraction);
+const heatmapScores = closedObject<HeatmapScores>()({
+  localisation: closedObject<HeatmapScores['localisation']>()(Object.fromEntries(LOCALISATION_METRIC_NAMES.map((m) => [m, nullableFraction])) as Record<LocalisationMetricName, Schema>),
+  deletionAuc: nullableFraction,
+  deletionExcluded: count,
+  heatmapMean: nullableFraction,
+  heatmapStd: nullableFraction,
+  zeroHeatmaps: count,
+  nonFiniteHeatmaps: count,
+});
+/** A map keyed by some of `names`, each value matching `value`. */
+const partialMap = (names: readonly string[], value: Schema): Schema => ({ type: 'object', additionalProperties: false, properties: Object.fromEntries(names.map((n) => [n, value])) });
+const randomisationStage = closedObject<RandomisationStage>()({
+  stage: { enum: ['fc', 'conv2', 'conv1'] },
+  similarity: partialMap(EXPLAINER_NAMES, closedObject<{ mean: number | null; n: number; undefinedCount: number }>()({ mean: nullable(coefficient), n: count, undefinedCount: count })),
+});
+
+const levelMetrics = optionalFields(closedObject<Required<LevelMetrics>>()({
   level: count,
   remainingWeights: count,
   density: fraction,
@@ -63,9 +94,12 @@ const levelMetrics = closedObject<LevelMetrics>()({
   heatmapStd: fraction,
   zeroHeatmaps: count,
   nonFiniteHeatmaps: count,
+  methods: partialMap(EXPLAINER_NAMES, heatmapScores),
+  baselines: partialMap(BASELINE_NAMES, heatmapScores),
+  randomisation: { type: 'array', items: randomisationStage },
   finalTrainLoss: nonNegative,
   wallTimeS: nonNegative,
-});
+}), ['methods', 'baselines', 'randomisation']);
 
 const seedResult = closedObject<SeedResult>()({
   seed: { type: 'integer', minimum: 0, maximum: 4294967295 },

@@ -82,14 +82,15 @@ export type LocalisationMetricName = (typeof LOCALISATION_METRIC_NAMES)[number];
 
 /** One heatmap source's scores (an explainer or a baseline) for one seed at one level. */
 export interface HeatmapScores {
-  /** Mean over the test images of each localisation metric; non-finite heatmaps left out. */
-  localisation: Record<LocalisationMetricName, number>;
+  /** Mean over the test images of each localisation metric; non-finite heatmaps left out (null: no image scored). */
+  localisation: Record<LocalisationMetricName, number | null>;
   /** Mean deletion AUC over the first metrics.deletion.images images (all-zero maps left out); null when none was scored. */
   deletionAuc: number | null;
   /** Images left out of the deletion mean (all-zero heatmaps). */
   deletionExcluded: number;
-  heatmapMean: number;
-  heatmapStd: number;
+  /** Over the finite heatmaps' pixels (null: none was finite). */
+  heatmapMean: number | null;
+  heatmapStd: number | null;
   zeroHeatmaps: number;
   /** Images whose heatmap was not finite: left out of every mean of this source and counted. */
   nonFiniteHeatmaps: number;
@@ -99,5 +100,5 @@ export interface HeatmapScores {
 export interface RandomisationStage {
   stage: 'fc' | 'conv2' | 'conv1';
   /** Per explainer: mean Spearman similarity to the unrandomised heatmaps, over the images where it is defined. */
-  similarity: Partial<Record<ExplainerName, { mean: number; n: number; undefinedCount: number }>>;
+  similarity: Partial<Record<ExplainerName, { mean: number | null; n: number; undefinedCount: number }>>;
 }
