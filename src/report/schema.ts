@@ -9,6 +9,7 @@ import {
   type LevelAggregate,
   type LevelMetrics,
   type MeanStd,
+  type Provenance,
   type ReportPredicate,
   type SeedResult,
 } from './types.ts';
@@ -42,6 +43,11 @@ function closedObject<T>() {
   });
 }
 
+/** `schema` with `keys` no longer required: fields added in a later report version, absent in older reports. */
+function optionalFields(schema: Schema, keys: string[]): Schema {
+  return { ...schema, required: (schema.required as string[]).filter((k) => !keys.includes(k)) };
+}
+
 const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
 
 const fraction = { type: 'number', minimum: 0, maximum: 1 } as const;
@@ -52,7 +58,15 @@ const coefficient = { type: 'number', minimum: -1, maximum: 1 } as const;
 
 const meanStd = (range: { minimum: number; maximum?: number }): Schema => closedObject<MeanStd>()({ mean: { type: 'number', ...range }, std: nonNegative });
 
-const levelMetrics = closedObject<LevelMetrics>()({
+const provenance = closedObject<Provenance>()({
+  backend: { type: 'string', minLength: 1 },
+  backendVersion: { type: 'string' },
+  trainingPath: { enum: ['fused', 'autodiff'] },
+  prunecamVersion: { type: 'string' },
+  gitCommit: nullable({ type: 'string' }),
+});
+
+const levelMetrics = optionalFields(closedObject<LevelMetrics>()({
   level: count,
   remainingWeights: count,
   density: fraction,
@@ -65,7 +79,8 @@ const levelMetrics = closedObject<LevelMetrics>()({
   nonFiniteHeatmaps: count,
   finalTrainLoss: nonNegative,
   wallTimeS: nonNegative,
-});
+  provenance,
+}), ['provenance']);
 
 const seedResult = closedObject<SeedResult>()({
   seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
@@ -104,7 +119,8 @@ const text = { type: 'string' } as const;
 
 export const REPORT_PREDICATE_SCHEMA: Schema = {
   $id: 'https://prunecam.dev/schema/report-predicate.json',
-  ...closedObject<ReportPredicate>()({
+  ...optionalFields(closedObject<ReportPredicate>()({
+    schemaVersion: { type: 'integer', minimum: 2 },
     runId: { type: 'string', pattern: SHA256_HEX },
     // The protocol's own schema (closed, ranged), shared with the run command's validation.
     protocol: { $ref: PROTOCOL_SCHEMA.$id },
@@ -128,13 +144,14 @@ export const REPORT_PREDICATE_SCHEMA: Schema = {
       gpu: nullable(text),
     }),
     startedAt: { type: 'string', pattern: DATE_TIME },
+    resumedAt: { type: 'array', items: { type: 'string', pattern: DATE_TIME } },
     finishedAt: { type: 'string', pattern: DATE_TIME },
     computeTimeS: nonNegative,
     seeds: { type: 'array', minItems: 1, items: seedResult },
     aggregate: { type: 'array', items: levelAggregate },
     correlation: nullable(correlation),
     artifacts: { type: 'array', items: artifactDigest },
-  }),
+  }), ['schemaVersion', 'resumedAt']),
 };
 
 /** The in-toto Statement v1 layer; its predicate is checked by REPORT_PREDICATE_SCHEMA separately. */
