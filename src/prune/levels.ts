@@ -38,6 +38,11 @@ function sameMask(a: Mask, b: Mask): boolean {
   return WEIGHT_NAMES.every((n) => a[n].length === b[n].length && a[n].every((v, i) => v === b[n][i]));
 }
 
+/** The mask of the level after the one trained to `weights` under `mask` (also used by `verify --replay`). */
+export function nextMask(config: ProtocolConfig, weights: WeightSet, mask: Mask): Mask {
+  return pruneSparseGlobal(weights, mask, config.pruning.fraction, config.pruning.layers.map((l) => `${l}.weight` as const));
+}
+
 /** Trains one phase from `start` under `mask`; returns trained weights (pruned entries 0). Also used by `verify --replay`. */
 export function trainLevel(o: Pick<SeedRunOptions, 'config' | 'train' | 'seed' | 'onEvent'>, start: WeightSet, mask: Mask, level: number | 'pretrain'): { weights: WeightSet; epochLosses: number[] } {
   const t = o.config.training;
@@ -111,7 +116,7 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
     const done: LevelMetrics = { ...ck.metrics!, provenance: ck.provenance };
     levels.push(done);
     o.onEvent?.({ kind: 'level-done', level, metrics: done, resumed });
-    if (level < config.pruning.levels - 1) mask = pruneSparseGlobal(ck.weights, mask, config.pruning.fraction, config.pruning.layers.map((l) => `${l}.weight` as const));
+    if (level < config.pruning.levels - 1) mask = nextMask(config, ck.weights, mask);
   }
   return { seed, pretrain: { finalTrainLoss: finalPretrainLoss, wallTimeS: pre.wallTimeS }, levels };
 }

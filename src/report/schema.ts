@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { PROTOCOL_SCHEMA } from '../protocol/schema.ts';
+import { PROTOCOL_SCHEMA_V1 } from './schema-v1.ts';
 import {
   PREDICATE_TYPE,
   type ArtifactDigest,
@@ -154,6 +155,17 @@ export const REPORT_PREDICATE_SCHEMA: Schema = {
   }), ['schemaVersion', 'resumedAt']),
 };
 
+/**
+ * Version-1 reports (no schemaVersion field): the same layout, but their protocol follows the
+ * protocol schema of that time, and none of version 2's fields may appear.
+ */
+const REPORT_PREDICATE_SCHEMA_V1: Schema = (() => {
+  const properties: Record<string, Schema> = { ...(REPORT_PREDICATE_SCHEMA.properties as Record<string, Schema>), protocol: { $ref: PROTOCOL_SCHEMA_V1.$id } };
+  delete properties.schemaVersion;
+  delete properties.resumedAt;
+  return { ...REPORT_PREDICATE_SCHEMA, $id: 'https://prunecam.dev/schema/report-predicate-v1.json', properties };
+})();
+
 /** The in-toto Statement v1 layer; its predicate is checked by REPORT_PREDICATE_SCHEMA separately. */
 export const STATEMENT_SCHEMA = {
   $id: 'https://prunecam.dev/schema/report-statement.json',
@@ -188,7 +200,9 @@ export const STATEMENT_SCHEMA = {
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 ajv.addSchema(PROTOCOL_SCHEMA);
+ajv.addSchema(PROTOCOL_SCHEMA_V1);
 const validatePredicateSchema = ajv.compile(REPORT_PREDICATE_SCHEMA);
+const validatePredicateSchemaV1 = ajv.compile(REPORT_PREDICATE_SCHEMA_V1);
 const validateStatementSchema = ajv.compile(STATEMENT_SCHEMA);
 
 /** One message per error: "<JSON pointer> <problem>", e.g. "/seeds/0/levels/3/meanIoU must be number". */
@@ -215,7 +229,9 @@ function messages(errors: ErrorObject[] | null | undefined): string[] {
 
 /** Schema violations of a report predicate (empty when valid). */
 export function predicateErrors(value: unknown): string[] {
-  return validatePredicateSchema(value) ? [] : messages(validatePredicateSchema.errors);
+  const v1 = typeof value === 'object' && value !== null && !('schemaVersion' in value);
+  const validate = v1 ? validatePredicateSchemaV1 : validatePredicateSchema;
+  return validate(value) ? [] : messages(validate.errors);
 }
 
 /** Schema violations of an in-toto statement's envelope fields (empty when valid). */
