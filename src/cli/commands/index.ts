@@ -8,6 +8,7 @@ import { RUN } from './run.ts';
 import { SEED_WORKER } from './seed-worker.ts';
 import { BENCH } from './bench.ts';
 import { RECOMPUTE_WORKER } from './recompute-worker.ts';
+import { REGRESS } from './regress.ts';
 
 // The explicit list of sub-commands (one file each).
 export const COMMANDS: Record<string, Command> = {
@@ -20,4 +21,5 @@ export const COMMANDS: Record<string, Command> = {
   _seed: SEED_WORKER,
   _recompute: RECOMPUTE_WORKER,
   bench: BENCH,
+  regress: REGRESS,
 };
