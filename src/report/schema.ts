@@ -157,10 +157,11 @@ export const REPORT_PREDICATE_SCHEMA: Schema = {
 
 /**
  * Version-1 reports (no schemaVersion field): the same layout, but their protocol follows the
- * protocol schema of that time, and none of version 2's fields may appear.
+ * protocol schema of that time (or the current one: reports written between the Part 2 protocol
+ * and version 2), and none of version 2's fields may appear.
  */
 const REPORT_PREDICATE_SCHEMA_V1: Schema = (() => {
-  const properties: Record<string, Schema> = { ...(REPORT_PREDICATE_SCHEMA.properties as Record<string, Schema>), protocol: { $ref: PROTOCOL_SCHEMA_V1.$id } };
+  const properties: Record<string, Schema> = { ...(REPORT_PREDICATE_SCHEMA.properties as Record<string, Schema>), protocol: { anyOf: [{ $ref: PROTOCOL_SCHEMA_V1.$id }, { $ref: PROTOCOL_SCHEMA.$id }] } };
   delete properties.schemaVersion;
   delete properties.resumedAt;
   return { ...REPORT_PREDICATE_SCHEMA, $id: 'https://prunecam.dev/schema/report-predicate-v1.json', properties };
