@@ -160,12 +160,12 @@ export const REPORT_PREDICATE_SCHEMA: Schema = {
  * protocol schema of that time (or the current one: reports written between the Part 2 protocol
  * and version 2), and none of version 2's fields may appear.
  */
-const REPORT_PREDICATE_SCHEMA_V1: Schema = (() => {
-  const properties: Record<string, Schema> = { ...(REPORT_PREDICATE_SCHEMA.properties as Record<string, Schema>), protocol: { anyOf: [{ $ref: PROTOCOL_SCHEMA_V1.$id }, { $ref: PROTOCOL_SCHEMA.$id }] } };
+function predicateSchemaV1(protocolId: string, id: string): Schema {
+  const properties: Record<string, Schema> = { ...(REPORT_PREDICATE_SCHEMA.properties as Record<string, Schema>), protocol: { $ref: protocolId } };
   delete properties.schemaVersion;
   delete properties.resumedAt;
-  return { ...REPORT_PREDICATE_SCHEMA, $id: 'https://prunecam.dev/schema/report-predicate-v1.json', properties };
-})();
+  return { ...REPORT_PREDICATE_SCHEMA, $id: id, properties };
+}
 
 /** The in-toto Statement v1 layer; its predicate is checked by REPORT_PREDICATE_SCHEMA separately. */
 export const STATEMENT_SCHEMA = {
@@ -203,7 +203,8 @@ const ajv = new Ajv({ allErrors: true, strict: true });
 ajv.addSchema(PROTOCOL_SCHEMA);
 ajv.addSchema(PROTOCOL_SCHEMA_V1);
 const validatePredicateSchema = ajv.compile(REPORT_PREDICATE_SCHEMA);
-const validatePredicateSchemaV1 = ajv.compile(REPORT_PREDICATE_SCHEMA_V1);
+const validateV1WithOldProtocol = ajv.compile(predicateSchemaV1(PROTOCOL_SCHEMA_V1.$id, 'https://prunecam.dev/schema/report-predicate-v1.json'));
+const validateV1WithProtocol = ajv.compile(predicateSchemaV1(PROTOCOL_SCHEMA.$id, 'https://prunecam.dev/schema/report-predicate-v1-part2.json'));
 const validateStatementSchema = ajv.compile(STATEMENT_SCHEMA);
 
 /** One message per error: "<JSON pointer> <problem>", e.g. "/seeds/0/levels/3/meanIoU must be number". */
@@ -231,7 +232,10 @@ function messages(errors: ErrorObject[] | null | undefined): string[] {
 /** Schema violations of a report predicate (empty when valid). */
 export function predicateErrors(value: unknown): string[] {
   const v1 = typeof value === 'object' && value !== null && !('schemaVersion' in value);
-  const validate = v1 ? validatePredicateSchemaV1 : validatePredicateSchema;
+  // A version-1 report's protocol is the old layout unless it has the Part 2 `metrics` section.
+  const protocol = (value as { protocol?: unknown } | null)?.protocol;
+  const part2 = typeof protocol === 'object' && protocol !== null && 'metrics' in protocol;
+  const validate = !v1 ? validatePredicateSchema : part2 ? validateV1WithProtocol : validateV1WithOldProtocol;
   return validate(value) ? [] : messages(validate.errors);
 }
 
