@@ -56,6 +56,17 @@ describe('protocol config', () => {
     expect(() => resolveProtocolObject(override, 'test.json')).toThrowError(message);
   });
 
+  it('lists every type change, unknown key and schema error at once', () => {
+    const e = errorOf(() => resolveProtocolObject({ pruning: { fraction: '0.2', fraktion: 0.3 }, data: { noise: false }, training: { optimizer: { batchSize: 0 } } }, 'test.json'));
+    expect(e).toBeInstanceOf(ProtocolError);
+    expect(e.message.split('\n').slice(1).map((l) => l.trim()).sort()).toEqual([
+      '/data/noise: must be object, got boolean',
+      '/pruning/fraction: must be number, got string',
+      '/pruning/fraktion: unknown key',
+      '/training/optimizer/batchSize: must be >= 1',
+    ]);
+  });
+
   it('names a missing protocol and a non-JSON file', () => {
     expect(() => resolveProtocol('/nonexistent/p.json')).toThrowError(/unknown protocol '\/nonexistent\/p.json'/);
     const dir = mkdtempSync(join(tmpdir(), 'prunecam-proto-'));

@@ -17,8 +17,9 @@ export function parseBackendChoice(value: string): BackendChoice {
 export async function selectBackend(choice: BackendChoice = 'auto'): Promise<string> {
   parseBackendChoice(choice);
   if (choice === 'auto' || choice === 'tensorflow') {
-    if (await tryTensorflow()) return tf.getBackend();
-    if (choice === 'tensorflow') throw new Error("backend 'tensorflow' requested but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded");
+    const failures = await tryTensorflow();
+    if (failures === null) return tf.getBackend();
+    if (choice === 'tensorflow') throw new Error(`backend 'tensorflow' requested but it could not be loaded:\n  ${failures.join('\n  ')}`);
   }
   if (choice === 'auto' || choice === 'wasm') {
     const failure = await tryWasm();
@@ -45,19 +46,33 @@ async function tryWasm(): Promise<string | null> {
   }
 }
 
-async function tryTensorflow(): Promise<boolean> {
+let tensorflowPackage: string | null = null;
+
+/** The package that provides the 'tensorflow' backend when it is active (tfjs-node-gpu or tfjs-node), else null. */
+export function activeTensorflowPackage(): string | null {
+  return tf.getBackend() === 'tensorflow' ? tensorflowPackage : null;
+}
+
+/**
+ * Starts the tensorflow backend from tfjs-node-gpu, else tfjs-node; null on success, else each
+ * package's real load error (not installed, or its native library missing), for the user.
+ */
+async function tryTensorflow(): Promise<string[] | null> {
+  const failures: string[] = [];
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     try {
       await import(pkg);
       if (await tf.setBackend('tensorflow')) {
         await tf.ready();
-        return true;
+        tensorflowPackage = pkg;
+        return null;
       }
-    } catch {
-      // not installed or its native library is missing: try the next one
+      failures.push(`${pkg}: tf.setBackend("tensorflow") returned false`);
+    } catch (e) {
+      failures.push(`${pkg}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  return false;
+  return failures;
 }
 
 export interface BackendInfo {

@@ -14,7 +14,7 @@ import { writeFigures } from '../report/figures.ts';
 import { writeReportHtml } from '../report/html.ts';
 import { writeSignedReport } from '../report/sign.ts';
 import type { Correlation, LevelAggregate, LevelMetrics, SeedResult } from '../results/types.ts';
-import type { ReportPredicate } from '../report/types.ts';
+import { REPORT_SCHEMA_VERSION, type ReportPredicate } from '../report/types.ts';
 import { verifyReport } from '../report/verify.ts';
 import { acquireRunLock } from '../store/lock.ts';
 import { isTempFile, writeFileAtomic } from '../store/atomic.ts';
@@ -22,6 +22,9 @@ import { aggregateLevels } from './aggregate.ts';
 import { writeLevelsCsv } from './csv.ts';
 import { describeEnvironment } from './environment.ts';
 import { exampleFile } from './evaluate.ts';
+import { recordStart } from './history.ts';
+import { checkExistingCheckpoints } from './preflight.ts';
+import { currentProvenance } from './provenance.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { runSeedsHere, runSeedsInWorkers, type SeedJob } from './seeds.ts';
 
@@ -112,6 +115,10 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
   mkdirSync(runDir, { recursive: true });
   const release = acquireRunLock(runDir);
   try {
+    // Every existing checkpoint is checked before anything in the folder is rewritten.
+    const checked = checkExistingCheckpoints(runDir, id, config.seeds, config.pruning.levels, await currentProvenance());
+    if (checked) progress.info(`  ${checked} existing checkpoint(s) verified`);
+    const history = recordStart(runDir, startedAt);
     writeFileAtomic(join(runDir, 'protocol.json'), `${JSON.stringify(config, null, 2)}\n`);
     progress.info(`run ${id}\n  folder   ${runDir}\n  protocol ${config.name}, seeds ${config.seeds.join(',')}, ${config.pruning.levels} levels\n  data     ${dataset.description} (${dataset.train.n} train / ${dataset.test.n} test)\n  backend  ${backend}`);
 
@@ -132,6 +139,7 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     const aggregate = aggregateLevels(seeds);
     const correlation = correlationOf(aggregate, progress);
     const base: Omit<ReportPredicate, 'artifacts'> = {
+      schemaVersion: REPORT_SCHEMA_VERSION,
       runId: id,
       protocol: config,
       dataset: {
@@ -143,7 +151,8 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
         files: dataset.files,
       },
       environment: describeEnvironment(await backendInfo()),
-      startedAt,
+      startedAt: history.startedAt,
+      resumedAt: history.resumedAt,
       finishedAt: new Date().toISOString(),
       computeTimeS: seeds.reduce((s, r) => s + r.pretrain.wallTimeS + r.levels.reduce((a, l) => a + l.wallTimeS, 0), 0),
       seeds,

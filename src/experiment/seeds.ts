@@ -5,6 +5,7 @@ import { runSeed, type SeedEvent } from '../prune/levels.ts';
 import type { ProtocolConfig } from '../protocol/types.ts';
 import type { SeedResult } from '../results/types.ts';
 import { seedEvaluator } from './evaluate.ts';
+import { currentProvenance } from './provenance.ts';
 
 export interface SeedJob {
   config: ProtocolConfig;
@@ -17,6 +18,7 @@ export interface SeedJob {
 /** Runs seeds one after another in this process. */
 export async function runSeedsHere(job: SeedJob, seeds: number[], dataset: Dataset, onEvent: (seed: number, e: SeedEvent) => void): Promise<SeedResult[]> {
   const out: SeedResult[] = [];
+  const provenance = await currentProvenance();
   for (const seed of seeds) {
     out.push(
       await runSeed({
@@ -26,6 +28,7 @@ export async function runSeedsHere(job: SeedJob, seeds: number[], dataset: Datas
         seed,
         train: dataset.train,
         evaluate: seedEvaluator(job.config, dataset.test, seed, job.runDir),
+        provenance,
         onEvent: (e) => onEvent(seed, e),
       }),
     );

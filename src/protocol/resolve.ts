@@ -23,11 +23,19 @@ function describe(e: ErrorObject): string {
   return `${at}: ${e.message}`;
 }
 
-/** Throws ProtocolError listing every schema violation of `config`. */
-export function assertValidProtocol(config: unknown, origin: string): asserts config is ProtocolConfig {
-  const msgs = validateProtocol(config)
+/** Every schema violation (unknown keys included) and cross-field problem of `config`. */
+function protocolProblems(config: unknown): string[] {
+  return validateProtocol(config)
     ? crossFieldProblems(config as ProtocolConfig)
     : [...new Set((validateProtocol.errors ?? []).filter((e) => e.keyword !== 'anyOf').map(describe))];
+}
+
+/**
+ * Throws one ProtocolError listing `earlier` problems (type changes found while layering) and
+ * every problem of `config`, so a user fixes a protocol file in one pass.
+ */
+export function assertValidProtocol(config: unknown, origin: string, earlier: string[] = []): asserts config is ProtocolConfig {
+  const msgs = [...earlier, ...protocolProblems(config)];
   if (msgs.length > 0) throw new ProtocolError(`invalid protocol ${origin}:\n  ${msgs.join('\n  ')}`);
 }
 
@@ -47,21 +55,24 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * Layers `override` over `base`: objects merge key by key, anything else (arrays included)
- * replaces. Keys absent from `base` are kept so that validation reports them as unknown, and a
- * value whose JSON type differs from the base's is reported as a type change.
+ * replaces. Keys absent from `base` are kept so that validation reports them as unknown. A
+ * value whose JSON type differs from the base's is a type change: it is added to `problems`
+ * and the base's value kept, so validation does not report the same field twice.
  */
-export function layer(base: unknown, override: unknown, path = ''): unknown {
+export function layer(base: unknown, override: unknown, problems: string[], path = ''): unknown {
   if (!isPlainObject(override)) return override;
   if (!isPlainObject(base)) {
-    if (base !== undefined) throw new ProtocolError(`invalid protocol: ${path || '(top level)'}: must be ${jsonType(base)}, got object`);
-    return override;
+    if (base === undefined) return override;
+    problems.push(`${path || '(top level)'}: must be ${jsonType(base)}, got object`);
+    return base;
   }
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(override)) {
     if (k in base && base[k] !== null && v !== null && jsonType(base[k]) !== jsonType(v)) {
-      throw new ProtocolError(`invalid protocol: ${path}/${k}: must be ${jsonType(base[k])}, got ${jsonType(v)}`);
+      problems.push(`${path}/${k}: must be ${jsonType(base[k])}, got ${jsonType(v)}`);
+      continue;
     }
-    out[k] = layer(base[k], v, `${path}/${k}`);
+    out[k] = layer(base[k], v, problems, `${path}/${k}`);
   }
   return out;
 }
@@ -99,20 +110,17 @@ export function resolveProtocolObject(raw: unknown, origin = '(object)'): Protoc
   if (typeof baseName !== 'string' || !BUILTIN_PROTOCOLS[baseName]) {
     throw new ProtocolError(`invalid protocol ${origin}: /extends: must be one of ${JSON.stringify(Object.keys(BUILTIN_PROTOCOLS))}`);
   }
-  let merged: unknown;
-  try {
-    merged = layer(structuredClone(BUILTIN_PROTOCOLS[baseName]), overrides);
-  } catch (e) {
-    throw new ProtocolError((e as Error).message.replace('invalid protocol:', `invalid protocol ${origin}:`));
-  }
-  assertValidProtocol(merged, origin);
+  const problems: string[] = [];
+  const merged = layer(structuredClone(BUILTIN_PROTOCOLS[baseName]), overrides, problems);
+  assertValidProtocol(merged, origin, problems);
   return merged;
 }
 
 /** Applies command-line overrides (e.g. --seeds, --dataset) to a resolved protocol and re-validates. */
 export function withOverrides(config: ProtocolConfig, overrides: Record<string, unknown>, origin = 'command-line options'): ProtocolConfig {
-  const merged = layer(structuredClone(config), overrides);
-  assertValidProtocol(merged, `(${origin})`);
+  const problems: string[] = [];
+  const merged = layer(structuredClone(config), overrides, problems);
+  assertValidProtocol(merged, `(${origin})`, problems);
   return merged;
 }
 

@@ -2,15 +2,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PARAM_NAMES, TF_SHAPES, WEIGHT_NAMES } from '../model/cnn.ts';
 import type { WeightSet } from '../model/layout.ts';
-import type { LevelMetrics } from '../results/types.ts';
+import { canonicalJson, sha256Hex } from '../report/canonical.ts';
+import type { LevelMetrics, Provenance } from '../results/types.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
 import type { Mask } from '../train/masks.ts';
 
 // A level's checkpoint: everything needed to continue the run after it (the trained weights
 // and the mask they were trained under, from which the next mask follows), plus its metrics.
 // Float32 values are stored as base64 of their bytes, so a reload is bit-exact.
+// Each file carries the sha256 of its own canonical content (RFC 8785 JSON without the sha256
+// field), checked on every load: it catches truncation, disk errors and hand edits made by
+// accident. It is no defence against a deliberate edit (the editor can recompute it);
+// `prunecam verify --recompute` is.
 
-export const CHECKPOINT_FORMAT = 'prunecam-checkpoint/v1';
+export const CHECKPOINT_FORMAT = 'prunecam-checkpoint/v2';
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
@@ -27,6 +32,14 @@ export interface Checkpoint {
   /** Mean loss of each epoch of the phase. */
   epochLosses: number[];
   wallTimeS: number;
+  /** Backend, training path and prunecam version that trained (and evaluated) this checkpoint. */
+  provenance: Provenance;
+}
+
+/** The digest a checkpoint file records: sha256 of the canonical JSON of everything else in it. */
+export function checkpointDigest(content: Record<string, unknown>): string {
+  const { sha256: _, ...rest } = content;
+  return sha256Hex(canonicalJson(rest));
 }
 
 const b64f = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -58,7 +71,9 @@ export function saveCheckpoint(runDir: string, c: Checkpoint): string {
   }
   const mask = c.mask && Object.fromEntries(WEIGHT_NAMES.map((n) => [n, b64u(c.mask![n])]));
   const path = checkpointPath(runDir, c.seed, c.level);
-  writeFileAtomic(path, JSON.stringify({ ...c, weights, mask }, null, 1));
+  // Digest what a reader will parse (JSON turns NaN into null), so the check on load agrees.
+  const content = JSON.parse(JSON.stringify({ ...c, weights, mask }));
+  writeFileAtomic(path, JSON.stringify({ ...content, sha256: checkpointDigest(content) }, null, 1));
   return path;
 }
 
@@ -71,7 +86,15 @@ export function loadCheckpoint(runDir: string, runId: string, seed: number, leve
   } catch (e) {
     throw new CheckpointError(`checkpoint ${path} is unreadable (${(e as Error).message}); delete it to recompute that level`);
   }
-  if (raw.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`checkpoint ${path}: unknown format ${JSON.stringify(raw.format)}`);
+  if (raw.format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError(`checkpoint ${path}: format ${JSON.stringify(raw.format)}, expected ${CHECKPOINT_FORMAT} (written by another prunecam version); delete the run folder's seed-* folders to recompute`);
+  }
+  const digest = checkpointDigest(raw);
+  if (raw.sha256 !== digest) {
+    throw new CheckpointError(
+      `checkpoint ${path} does not match its recorded sha256 (recorded ${String(raw.sha256).slice(0, 12)}…, content ${digest.slice(0, 12)}…): it was edited or damaged; delete it and the later levels' checkpoints of seed ${String(raw.seed)} to recompute them`,
+    );
+  }
   if (raw.runId !== runId) throw new CheckpointError(`checkpoint ${path} belongs to run ${String(raw.runId)}, not ${runId}`);
   if (raw.seed !== seed || raw.level !== level) throw new CheckpointError(`checkpoint ${path} is for seed ${String(raw.seed)} level ${String(raw.level)}`);
   try {
@@ -88,7 +111,8 @@ export function loadCheckpoint(runDir: string, runId: string, seed: number, leve
           if (!keep && weights[n][i] !== 0) throw new CheckpointError(`${path}: pruned weight ${n}[${i}] is ${weights[n][i]}, not 0`);
         });
     }
-    return { ...(raw as unknown as Checkpoint), weights, mask };
+    const { sha256: _, ...rest } = raw;
+    return { ...(rest as unknown as Checkpoint), weights, mask };
   } catch (e) {
     if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(`checkpoint ${path} is damaged (${(e as Error).message}); delete it to recompute that level`);

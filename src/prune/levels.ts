@@ -4,10 +4,10 @@ import { disposeParams, fromTensors, initWeights, toTensors } from '../model/par
 import type { Split } from '../data/sources.ts';
 import { epochsOf } from '../protocol/resolve.ts';
 import type { ProtocolConfig } from '../protocol/types.ts';
-import type { LevelMetrics, SeedResult } from '../results/types.ts';
+import type { LevelMetrics, Provenance, SeedResult } from '../results/types.ts';
 import { applyMask, countOnes, maskTensors, onesMask, type Mask } from '../train/masks.ts';
 import { trainPhase, type PhaseProgress } from '../train/phase.ts';
-import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { CHECKPOINT_FORMAT, CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { PRUNING_STRATEGIES } from './strategies.ts';
 
 /** The metrics a level's evaluation produces (the loop adds level, weights, loss and time). */
@@ -27,6 +27,8 @@ export interface SeedRunOptions {
   train: Split;
   /** Evaluates trained, masked weights at a level (accuracy, Grad-CAM++ IoU, ...). */
   evaluate: (weights: WeightSet, level: number, mask: Mask) => Promise<Evaluation> | Evaluation;
+  /** Recorded in each new checkpoint (the run checks existing ones against it before starting). */
+  provenance: Provenance;
   onEvent?: (e: SeedEvent) => void;
 }
 
@@ -36,8 +38,14 @@ function sameMask(a: Mask, b: Mask): boolean {
   return WEIGHT_NAMES.every((n) => a[n].length === b[n].length && a[n].every((v, i) => v === b[n][i]));
 }
 
-/** Trains one phase from `start` under `mask`; returns trained weights (pruned entries 0). */
-function train(o: SeedRunOptions, start: WeightSet, mask: Mask, level: number | 'pretrain'): { weights: WeightSet; epochLosses: number[] } {
+/** The mask of the level after the one trained to `weights` under `mask` (also used by `verify --replay`). */
+export function nextMask(config: ProtocolConfig, weights: WeightSet, mask: Mask, seed: number, level: number): Mask {
+  const layers = config.pruning.layers.map((l) => `${l}.weight` as const);
+  return PRUNING_STRATEGIES[config.pruning.strategy]({ weights, mask, fraction: config.pruning.fraction, layers, seed, level });
+}
+
+/** Trains one phase from `start` under `mask`; returns trained weights (pruned entries 0). Also used by `verify --replay`. */
+export function trainLevel(o: Pick<SeedRunOptions, 'config' | 'train' | 'seed' | 'onEvent'>, start: WeightSet, mask: Mask, level: number | 'pretrain'): { weights: WeightSet; epochLosses: number[] } {
   const t = o.config.training;
   const params = toTensors(applyMask(start, mask));
   const masks = maskTensors(mask);
@@ -72,8 +80,8 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
   const preResumed = pre !== null;
   if (!pre) {
     const t0 = performance.now();
-    const r = train(o, initWeights(seed), onesMask(), 'pretrain');
-    pre = { format: 'prunecam-checkpoint/v1', runId, seed, level: 'pretrain', weights: r.weights, mask: null, metrics: null, epochLosses: r.epochLosses, wallTimeS: (performance.now() - t0) / 1000 };
+    const r = trainLevel(o, initWeights(seed), onesMask(), 'pretrain');
+    pre = { format: CHECKPOINT_FORMAT, runId, seed, level: 'pretrain', weights: r.weights, mask: null, metrics: null, epochLosses: r.epochLosses, wallTimeS: (performance.now() - t0) / 1000, provenance: o.provenance };
     saveCheckpoint(runDir, pre);
   }
   const finalPretrainLoss = pre.epochLosses.at(-1) ?? NaN;
@@ -91,7 +99,7 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
       }
     } else {
       const t0 = performance.now();
-      const r = train(o, wStart, mask, level);
+      const r = trainLevel(o, wStart, mask, level);
       o.onEvent?.({ kind: 'evaluate', level });
       const ev = await o.evaluate(r.weights, level, mask);
       const remaining = countOnes(mask);
@@ -103,15 +111,13 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
         finalTrainLoss: r.epochLosses.at(-1) ?? NaN,
         wallTimeS: (performance.now() - t0) / 1000,
       };
-      ck = { format: 'prunecam-checkpoint/v1', runId, seed, level, weights: r.weights, mask, metrics, epochLosses: r.epochLosses, wallTimeS: metrics.wallTimeS };
+      ck = { format: CHECKPOINT_FORMAT, runId, seed, level, weights: r.weights, mask, metrics, epochLosses: r.epochLosses, wallTimeS: metrics.wallTimeS, provenance: o.provenance };
       saveCheckpoint(runDir, ck);
     }
-    levels.push(ck.metrics!);
-    o.onEvent?.({ kind: 'level-done', level, metrics: ck.metrics!, resumed });
-    if (level < config.pruning.levels - 1) {
-      const layers = config.pruning.layers.map((l) => `${l}.weight` as const);
-      mask = PRUNING_STRATEGIES[config.pruning.strategy]({ weights: ck.weights, mask, fraction: config.pruning.fraction, layers, seed, level });
-    }
+    const done: LevelMetrics = { ...ck.metrics!, provenance: ck.provenance };
+    levels.push(done);
+    o.onEvent?.({ kind: 'level-done', level, metrics: done, resumed });
+    if (level < config.pruning.levels - 1) mask = nextMask(config, ck.weights, mask, seed, level);
   }
   return { seed, pretrain: { finalTrainLoss: finalPretrainLoss, wallTimeS: pre.wallTimeS }, levels };
 }

@@ -1,11 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { PNG } from 'pngjs';
 import { jet } from './figures-colormap.ts';
 
-// A minimal PNG writer (8-bit greyscale or RGB, no interlace, filter 0 on every row) and the
-// example-heatmap grid of the thesis's Figure 2.4. No text is drawn: the file name and the HTML
-// report carry the captions.
+// PNG encoding (8-bit greyscale or RGB) by pngjs, and the example-heatmap grid of the thesis's
+// Figure 2.4. No text is drawn: the file name and the HTML report carry the captions.
 
 export interface RasterImage {
   width: number;
@@ -15,61 +14,21 @@ export interface RasterImage {
   data: Uint8Array;
 }
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** CRC-32 (ISO 3309, polynomial 0xEDB88320) table, as the PNG spec's sample code builds it. */
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, body: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(body.length, 0);
-  head.write(type, 4, 'ascii');
-  const crc = Buffer.alloc(4);
-  // The CRC covers the chunk type and data, not the length.
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), body])), 0);
-  return Buffer.concat([head, body, crc]);
-}
-
-/** Encodes an 8-bit greyscale or RGB image as PNG bytes. */
+/** Encodes an 8-bit greyscale or RGB image as PNG bytes; the arguments are checked first so a bad image is named, not mis-encoded. */
 export function encodePng(image: RasterImage): Buffer {
   const { width, height, channels, data } = image;
   for (const [name, v] of [['width', width], ['height', height]] as const) {
     if (!Number.isInteger(v) || v < 1 || v > 0x7fffffff) throw new RangeError(`encodePng: ${name} ${v} is not a positive integer`);
   }
   if (channels !== 1 && channels !== 3) throw new RangeError(`encodePng: channels ${channels} is not 1 (grey) or 3 (RGB)`);
-  const rowBytes = width * channels;
-  if (data.length !== rowBytes * height) {
-    throw new RangeError(`encodePng: data has ${data.length} bytes, a ${width}x${height}x${channels} image needs ${rowBytes * height}`);
+  if (data.length !== width * channels * height) {
+    throw new RangeError(`encodePng: data has ${data.length} bytes, a ${width}x${height}x${channels} image needs ${width * channels * height}`);
   }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = channels === 1 ? 0 : 2; // colour type: greyscale / truecolour
-  ihdr[10] = 0; // compression: deflate
-  ihdr[11] = 0; // filter method 0
-  ihdr[12] = 0; // no interlace
-  // Every scanline starts with its filter-type byte; 0 (None) keeps the writer trivial.
-  const raw = Buffer.alloc((rowBytes + 1) * height);
-  for (let y = 0; y < height; y++) {
-    raw[y * (rowBytes + 1)] = 0;
-    raw.set(data.subarray(y * rowBytes, (y + 1) * rowBytes), y * (rowBytes + 1) + 1);
-  }
-  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
+  // pngjs colour types: 0 greyscale, 2 truecolour; input in the same layout, no alpha.
+  const colorType = channels === 1 ? 0 : 2;
+  const png = new PNG({ width, height, colorType, inputColorType: colorType, inputHasAlpha: false, bitDepth: 8 });
+  png.data = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: false, bitDepth: 8 });
 }
 
 /** One row of the example grid. All images are square, row-major, values in [0,1]. */

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { PROTOCOL_SCHEMA } from '../protocol/schema.ts';
+import { PROTOCOL_SCHEMA_V1 } from './schema-v1.ts';
 import {
   PREDICATE_TYPE,
   type ArtifactDigest,
@@ -9,6 +10,7 @@ import {
   type LevelAggregate,
   type LevelMetrics,
   type MeanStd,
+  type Provenance,
   type ReportPredicate,
   type SeedResult,
 } from './types.ts';
@@ -65,6 +67,13 @@ const coefficient = { type: 'number', minimum: -1, maximum: 1 } as const;
 
 const meanStd = (range: { minimum: number; maximum?: number }): Schema => closedObject<MeanStd>()({ mean: { type: 'number', ...range }, std: nonNegative });
 
+const provenance = closedObject<Provenance>()({
+  backend: { type: 'string', minLength: 1 },
+  backendVersion: { type: 'string' },
+  trainingPath: { enum: ['fused', 'autodiff'] },
+  prunecamVersion: { type: 'string' },
+  gitCommit: nullable({ type: 'string' }),
+});
 
 const nullableFraction = nullable(fraction);
 const heatmapScores = closedObject<HeatmapScores>()({
@@ -99,7 +108,8 @@ const levelMetrics = optionalFields(closedObject<Required<LevelMetrics>>()({
   randomisation: { type: 'array', items: randomisationStage },
   finalTrainLoss: nonNegative,
   wallTimeS: nonNegative,
-}), ['methods', 'baselines', 'randomisation']);
+  provenance,
+}), ['methods', 'baselines', 'randomisation', 'provenance']);
 
 const seedResult = closedObject<SeedResult>()({
   seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
@@ -138,7 +148,8 @@ const text = { type: 'string' } as const;
 
 export const REPORT_PREDICATE_SCHEMA: Schema = {
   $id: 'https://prunecam.dev/schema/report-predicate.json',
-  ...closedObject<ReportPredicate>()({
+  ...optionalFields(closedObject<ReportPredicate>()({
+    schemaVersion: { type: 'integer', minimum: 2 },
     runId: { type: 'string', pattern: SHA256_HEX },
     // The protocol's own schema (closed, ranged), shared with the run command's validation.
     protocol: { $ref: PROTOCOL_SCHEMA.$id },
@@ -162,14 +173,27 @@ export const REPORT_PREDICATE_SCHEMA: Schema = {
       gpu: nullable(text),
     }),
     startedAt: { type: 'string', pattern: DATE_TIME },
+    resumedAt: { type: 'array', items: { type: 'string', pattern: DATE_TIME } },
     finishedAt: { type: 'string', pattern: DATE_TIME },
     computeTimeS: nonNegative,
     seeds: { type: 'array', minItems: 1, items: seedResult },
     aggregate: { type: 'array', items: levelAggregate },
     correlation: nullable(correlation),
     artifacts: { type: 'array', items: artifactDigest },
-  }),
+  }), ['schemaVersion', 'resumedAt']),
 };
+
+/**
+ * Version-1 reports (no schemaVersion field): the same layout, but their protocol follows the
+ * protocol schema of that time (or the current one: reports written between the Part 2 protocol
+ * and version 2), and none of version 2's fields may appear.
+ */
+function predicateSchemaV1(protocolId: string, id: string): Schema {
+  const properties: Record<string, Schema> = { ...(REPORT_PREDICATE_SCHEMA.properties as Record<string, Schema>), protocol: { $ref: protocolId } };
+  delete properties.schemaVersion;
+  delete properties.resumedAt;
+  return { ...REPORT_PREDICATE_SCHEMA, $id: id, properties };
+}
 
 /** The in-toto Statement v1 layer; its predicate is checked by REPORT_PREDICATE_SCHEMA separately. */
 export const STATEMENT_SCHEMA = {
@@ -205,7 +229,10 @@ export const STATEMENT_SCHEMA = {
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 ajv.addSchema(PROTOCOL_SCHEMA);
+ajv.addSchema(PROTOCOL_SCHEMA_V1);
 const validatePredicateSchema = ajv.compile(REPORT_PREDICATE_SCHEMA);
+const validateV1WithOldProtocol = ajv.compile(predicateSchemaV1(PROTOCOL_SCHEMA_V1.$id, 'https://prunecam.dev/schema/report-predicate-v1.json'));
+const validateV1WithProtocol = ajv.compile(predicateSchemaV1(PROTOCOL_SCHEMA.$id, 'https://prunecam.dev/schema/report-predicate-v1-part2.json'));
 const validateStatementSchema = ajv.compile(STATEMENT_SCHEMA);
 
 /** One message per error: "<JSON pointer> <problem>", e.g. "/seeds/0/levels/3/meanIoU must be number". */
@@ -232,7 +259,12 @@ function messages(errors: ErrorObject[] | null | undefined): string[] {
 
 /** Schema violations of a report predicate (empty when valid). */
 export function predicateErrors(value: unknown): string[] {
-  return validatePredicateSchema(value) ? [] : messages(validatePredicateSchema.errors);
+  const v1 = typeof value === 'object' && value !== null && !('schemaVersion' in value);
+  // A version-1 report's protocol is the old layout unless it has the Part 2 `metrics` section.
+  const protocol = (value as { protocol?: unknown } | null)?.protocol;
+  const part2 = typeof protocol === 'object' && protocol !== null && 'metrics' in protocol;
+  const validate = !v1 ? validatePredicateSchema : part2 ? validateV1WithProtocol : validateV1WithOldProtocol;
+  return validate(value) ? [] : messages(validate.errors);
 }
 
 /** Schema violations of an in-toto statement's envelope fields (empty when valid). */

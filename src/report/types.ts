@@ -3,7 +3,7 @@ import type { Correlation, LevelAggregate, SeedResult } from '../results/types.t
 
 // The domain types (a seed's per-level metrics, aggregates, correlations) live in src/results;
 // they are re-exported here for the report's readers.
-export type { Correlation, LevelAggregate, LevelMetrics, MeanStd, SeedResult } from '../results/types.ts';
+export type { Correlation, LevelAggregate, LevelMetrics, MeanStd, Provenance, SeedResult } from '../results/types.ts';
 
 // The report: the predicate of the signed in-toto statement. The run loop fills it; the report
 // module validates, signs, verifies, audits and diffs it.
@@ -45,12 +45,23 @@ export interface ArtifactDigest {
   optional: boolean;
 }
 
+/**
+ * Version of the predicate's layout. 1 (absent): reports before provenance; 2: adds
+ * `schemaVersion`, per-level `provenance` and `resumedAt`. Older versions still verify.
+ */
+export const REPORT_SCHEMA_VERSION = 2;
+
 export interface ReportPredicate {
+  /** Absent in version-1 reports. */
+  schemaVersion?: number;
   runId: string;
   protocol: ProtocolConfig;
   dataset: DatasetIdentity;
   environment: Environment;
+  /** When the run folder's first `prunecam run` started. */
   startedAt: string;
+  /** When each later `prunecam run` resumed it (absent in version-1 reports). */
+  resumedAt?: string[];
   finishedAt: string;
   /** Sum of the levels' and pretrainings' wall times over seeds (compute time, not elapsed). */
   computeTimeS: number;

@@ -29,6 +29,8 @@ export interface LevelMetrics {
   randomisation?: RandomisationStage[];
   /** Mean training loss of the level's last epoch. */
   finalTrainLoss: number;
+  /** What produced this level (absent in reports of schema version 1). */
+  provenance?: Provenance;
   /** Seconds spent on this level (training + evaluation). */
   wallTimeS: number;
 }
@@ -101,4 +103,22 @@ export interface RandomisationStage {
   stage: 'fc' | 'conv2' | 'conv1';
   /** Per explainer: mean Spearman similarity to the unrandomised heatmaps, over the images where it is defined. */
   similarity: Partial<Record<ExplainerName, { mean: number | null; n: number; undefinedCount: number }>>;
+}
+
+/** The training path: prunecam's fused kernels (cpu, wasm) or tfjs autodiff (e.g. tensorflow/GPU). */
+export type TrainingPath = 'fused' | 'autodiff';
+
+/**
+ * What produced a level's numbers. Recorded in its checkpoint and in the report, so a resumed
+ * run cannot silently mix backends or training paths (their float results differ).
+ */
+export interface Provenance {
+  /** The tfjs backend that ran: 'tensorflow', 'wasm' or 'cpu'. */
+  backend: string;
+  /** tfjs and backend package versions, e.g. "tfjs 4.22.0, tfjs-backend-wasm 4.22.0". */
+  backendVersion: string;
+  trainingPath: TrainingPath;
+  prunecamVersion: string;
+  /** HEAD commit, suffixed -dirty with uncommitted changes; null outside a git checkout. */
+  gitCommit: string | null;
 }

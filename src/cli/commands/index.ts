@@ -7,6 +7,8 @@ import { KEYGEN } from './keygen.ts';
 import { RUN } from './run.ts';
 import { SEED_WORKER } from './seed-worker.ts';
 import { BENCH } from './bench.ts';
+import { RECOMPUTE_WORKER } from './recompute-worker.ts';
+import { REGRESS } from './regress.ts';
 
 // The explicit list of sub-commands (one file each).
 export const COMMANDS: Record<string, Command> = {
@@ -17,5 +19,7 @@ export const COMMANDS: Record<string, Command> = {
   diff: DIFF,
   keygen: KEYGEN,
   _seed: SEED_WORKER,
+  _recompute: RECOMPUTE_WORKER,
   bench: BENCH,
+  regress: REGRESS,
 };
