@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
-import { PROTOCOL_SCHEMA } from '../protocol/schema.ts';
+import { LEGACY_PROTOCOL_SCHEMA, PROTOCOL_SCHEMA } from '../protocol/schema.ts';
 import {
   PREDICATE_TYPE,
   type ArtifactDigest,
@@ -10,6 +10,7 @@ import {
   type LevelMetrics,
   type MeanStd,
   type ReportPredicate,
+  type SeedSummary,
   type SeedResult,
 } from './types.ts';
 
@@ -50,7 +51,9 @@ const count = { type: 'integer', minimum: 0 } as const;
 const pValue = { type: 'number', minimum: 0, maximum: 1 } as const;
 const coefficient = { type: 'number', minimum: -1, maximum: 1 } as const;
 
-const meanStd = (range: { minimum: number; maximum?: number }): Schema => closedObject<MeanStd>()({ mean: { type: 'number', ...range }, std: nonNegative });
+const legacyMeanStd = (range: { minimum: number; maximum?: number }): Schema => closedObject<MeanStd>()({ mean: { type: 'number', ...range }, std: nonNegative });
+const seedSummary = (range: { minimum: number; maximum?: number }): Schema =>
+  closedObject<SeedSummary>()({ mean: { type: 'number', ...range }, sd: nonNegative, n: { type: 'integer', minimum: 1 }, lo95: nullable({ type: 'number' }), hi95: nullable({ type: 'number' }) });
 
 const levelMetrics = closedObject<LevelMetrics>()({
   level: count,
@@ -73,19 +76,25 @@ const seedResult = closedObject<SeedResult>()({
   levels: { type: 'array', items: levelMetrics },
 });
 
-const fractionMeanStd = meanStd({ minimum: 0, maximum: 1 });
-const levelAggregate = closedObject<LevelAggregate>()({
-  level: count,
-  remainingWeights: count,
-  density: fraction,
-  cleanAccuracy: fractionMeanStd,
-  noisyAccuracy: fractionMeanStd,
-  meanIoU: fractionMeanStd,
-  heatmapStd: fractionMeanStd,
-  heatmapMean: fractionMeanStd,
-  zeroHeatmaps: meanStd({ minimum: 0 }),
-  nonFiniteHeatmaps: meanStd({ minimum: 0 }),
-});
+// The aggregate row, in the current form (SeedSummary per metric) and in the form reports had
+// before PROTOCOL.md Part 2 ({mean, std}); which one a report must use follows its protocol.
+const aggregateRow = (summary: (range: { minimum: number; maximum?: number }) => Schema): Schema => {
+  const frac = summary({ minimum: 0, maximum: 1 });
+  return closedObject<LevelAggregate>()({
+    level: count,
+    remainingWeights: count,
+    density: fraction,
+    cleanAccuracy: frac,
+    noisyAccuracy: frac,
+    meanIoU: frac,
+    heatmapStd: frac,
+    heatmapMean: frac,
+    zeroHeatmaps: summary({ minimum: 0 }),
+    nonFiniteHeatmaps: summary({ minimum: 0 }),
+  });
+};
+const levelAggregate = aggregateRow(seedSummary);
+const legacyLevelAggregate = aggregateRow(legacyMeanStd);
 
 const correlation = closedObject<Correlation>()({
   pearson: closedObject<Correlation['pearson']>()({ r: coefficient, p: pValue, df: count }),
@@ -102,9 +111,7 @@ const artifactDigest = closedObject<ArtifactDigest>()({
 
 const text = { type: 'string' } as const;
 
-export const REPORT_PREDICATE_SCHEMA: Schema = {
-  $id: 'https://prunecam.dev/schema/report-predicate.json',
-  ...closedObject<ReportPredicate>()({
+const currentPredicate = closedObject<ReportPredicate>()({
     runId: { type: 'string', pattern: SHA256_HEX },
     // The protocol's own schema (closed, ranged), shared with the run command's validation.
     protocol: { $ref: PROTOCOL_SCHEMA.$id },
@@ -134,7 +141,30 @@ export const REPORT_PREDICATE_SCHEMA: Schema = {
     aggregate: { type: 'array', items: levelAggregate },
     correlation: nullable(correlation),
     artifacts: { type: 'array', items: artifactDigest },
-  }),
+});
+
+/**
+ * A report written before PROTOCOL.md Part 2 (e.g. the published reports/thesis-mnist): its
+ * protocol has explain.method and no metrics/controls/statistics, its aggregate {mean, std}.
+ * Signed reports are immutable, so the schema keeps reading them; readers derive intervals from
+ * the per-seed values, which both forms carry.
+ */
+const legacyPredicate: Schema = {
+  ...currentPredicate,
+  properties: { ...(currentPredicate.properties as Record<string, Schema>), protocol: LEGACY_PROTOCOL_SCHEMA, aggregate: { type: 'array', items: legacyLevelAggregate } },
+};
+
+/** True when a predicate's protocol predates Part 2 (no `statistics` field). */
+export function isLegacyProtocol(protocol: unknown): boolean {
+  return typeof protocol === 'object' && protocol !== null && !('statistics' in protocol);
+}
+
+export const REPORT_PREDICATE_SCHEMA: Schema = {
+  $id: 'https://prunecam.dev/schema/report-predicate.json',
+  // if/then/else rather than anyOf, so a broken report's errors name the fields of its own form.
+  if: { type: 'object', required: ['protocol'], properties: { protocol: { type: 'object', not: { properties: { statistics: true }, required: ['statistics'] } } } },
+  then: legacyPredicate,
+  else: currentPredicate,
 };
 
 /** The in-toto Statement v1 layer; its predicate is checked by REPORT_PREDICATE_SCHEMA separately. */
