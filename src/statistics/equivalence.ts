@@ -53,9 +53,12 @@ export function equivalenceTest(values: readonly number[], thesis: number, delta
   if (verdict === 'reproduced') return { d, sd, se, df, lo90, hi90, verdict, seedsNeeded: null, rule: `TOST: ${i90} lies inside (−${fmt(delta)}, ${fmt(delta)})` };
   if (verdict === 'not reproduced') return { d, sd, se, df, lo90, hi90, verdict, seedsNeeded: null, rule: `mirror test: ${i90} lies entirely outside [−${fmt(delta)}, ${fmt(delta)}]` };
   const needed = seedsNeeded(d, sd, delta, n, thesisSeeds);
-  const why = needed === null
-    ? `no number of seeds would decide it: z(0.95)·s·sqrt(1/${thesisSeeds}) = ${fmt(Z95 * sd * Math.sqrt(1 / thesisSeeds))} ≥ δ − |d| = ${fmt(delta - Math.abs(d))}, the thesis's own ${thesisSeeds}-seed mean is too noisy for the tolerance (or d itself is outside it)`
-    : `${needed} seeds would fit I90 inside ±${fmt(delta)} if d and s stayed as they are`;
+  const floor = `z(0.95)·s·sqrt(1/${thesisSeeds}) = ${fmt(Z95 * sd * Math.sqrt(1 / thesisSeeds))} ≥ δ − |d| = ${fmt(delta - Math.abs(d))}`;
+  const why = needed !== null
+    ? `${needed} seeds would fit I90 inside ±${fmt(delta)} if d and s stayed as they are`
+    : Math.abs(d) >= delta
+      ? `no number of seeds would fit I90 inside ±${fmt(delta)}: |d| ≥ δ already (${floor})`
+      : `no number of seeds would decide it: ${floor}, the thesis's own ${thesisSeeds}-seed mean is too noisy for the tolerance`;
   return { d, sd, se, df, lo90, hi90, verdict, seedsNeeded: needed, rule: `inconclusive: ${i90} straddles ±${fmt(delta)}; ${why}` };
 }
 
