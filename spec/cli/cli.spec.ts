@@ -29,7 +29,7 @@ describe('prunecam command line', () => {
     const text = out.join('\n');
     expect(text).toContain('unknown option --protocl');
     expect(text).toContain("--backend must be one of auto, tensorflow, wasm, cpu, got 'gpu'");
-    expect(text).toContain("--seeds must be a comma-separated list of whole numbers, got '1,x'");
+    expect(text).toContain("--seeds must list seeds and ranges like 333-352 or 333,335,340-345: 'x' is not a seed or a range of seeds");
     expect(text).toContain("--jobs must be a whole number >= 1, got '0'");
   });
 

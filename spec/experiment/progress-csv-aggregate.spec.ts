@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mean as ssMean, sampleStandardDeviation } from 'simple-statistics';
-import { aggregateLevels, meanStd } from '../../src/experiment/aggregate.ts';
-import { writeLevelsCsv } from '../../src/experiment/csv.ts';
+import { aggregateLevels, summariseLevels } from '../../src/experiment/aggregate.ts';
+import { aggregateCsv, writeLevelsCsv } from '../../src/experiment/csv.ts';
+import { summarise } from '../../src/statistics/summary.ts';
 import { createProgress } from '../../src/experiment/progress.ts';
 import type { LevelMetrics, SeedResult } from '../../src/report/types.ts';
 
@@ -49,27 +50,59 @@ describe('progress', () => {
 });
 
 describe('levels.csv', () => {
-  it('one row per seed and level, sorted, under a header and a note naming the run', () => {
+  it('plain CSV: a header, then one row per seed and level, sorted, with nonFiniteHeatmaps', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'prunecam-csv-')), 'levels.csv');
-    writeLevelsCsv(path, [{ seed: 2, metrics: metrics(0, 0.5) }, { seed: 1, metrics: metrics(1, 0.25) }, { seed: 1, metrics: metrics(0, 0.75) }], 'run X; dataset mnist-embedded (SUBSET)');
+    writeLevelsCsv(path, [{ seed: 2, metrics: metrics(0, 0.5) }, { seed: 1, metrics: metrics(1, 0.25) }, { seed: 1, metrics: { ...metrics(0, 0.75), nonFiniteHeatmaps: 3 } }]);
     const lines = readFileSync(path, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('# run X; dataset mnist-embedded (SUBSET)');
-    expect(lines[1].split(',').slice(0, 6)).toEqual(['seed', 'level', 'remainingWeights', 'density', 'cleanAccuracy', 'noisyAccuracy']);
-    expect(lines.slice(2).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['1,0', '1,1', '2,0']);
-    expect(lines[2].split(',')[4]).toBe('0.75');
+    expect(lines[0]).toBe('seed,level,remainingWeights,density,cleanAccuracy,noisyAccuracy,meanIoU,heatmapMean,heatmapStd,zeroHeatmaps,nonFiniteHeatmaps,finalTrainLoss,wallTimeS');
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['1,0', '1,1', '2,0']);
+    expect(lines[1].split(',')[4]).toBe('0.75');
+    expect(lines[1].split(',')[10]).toBe('3');
+  });
+});
+
+describe('aggregate.csv', () => {
+  it('one row per level with mean, sd, n and the 95% interval of every metric', () => {
+    const seeds: SeedResult[] = [1, 2, 3].map((s) => ({ seed: s, pretrain: { finalTrainLoss: 0.1, wallTimeS: 1 }, levels: [metrics(0, 0.9 + s / 100), metrics(1, 0.8)] }));
+    const lines = aggregateCsv(aggregateLevels(seeds)).trim().split('\n');
+    const header = lines[0].split(',');
+    expect(header.slice(0, 9)).toEqual(['level', 'method', 'remainingWeights', 'density', 'cleanAccuracy_mean', 'cleanAccuracy_sd', 'cleanAccuracy_n', 'cleanAccuracy_lo95', 'cleanAccuracy_hi95']);
+    expect(lines).toHaveLength(3);
+    const row0 = Object.fromEntries(header.map((h, i) => [h, lines[1].split(',')[i]]));
+    expect(row0).toMatchObject({ level: '0', method: 'gradcampp', cleanAccuracy_n: '3' });
+    // mean 0.92, sd 0.01, half-width t(0.975, 2)·0.01/√3 with t(0.975, 2) = 0.95/sqrt(2·0.975·0.025).
+    const half = (0.95 / Math.sqrt(2 * 0.975 * 0.025)) * (0.01 / Math.sqrt(3));
+    expect(Number(row0.cleanAccuracy_mean)).toBeCloseTo(0.92, 12);
+    expect(Number(row0.cleanAccuracy_sd)).toBeCloseTo(0.01, 12);
+    expect(Number(row0.cleanAccuracy_lo95)).toBeCloseTo(0.92 - half, 12);
+    expect(Number(row0.cleanAccuracy_hi95)).toBeCloseTo(0.92 + half, 12);
+  });
+  it('one seed: empty interval cells', () => {
+    const lines = aggregateCsv(aggregateLevels([{ seed: 1, pretrain: { finalTrainLoss: 0.1, wallTimeS: 1 }, levels: [metrics(0, 0.9)] }])).trim().split('\n');
+    const header = lines[0].split(',');
+    const row = lines[1].split(',');
+    expect(row[header.indexOf('meanIoU_lo95')]).toBe('');
+    expect(row[header.indexOf('meanIoU_n')]).toBe('1');
   });
 });
 
 describe('aggregation over seeds', () => {
-  it('property: mean and sample std agree with simple-statistics', () => {
+  it('property: mean and sample sd agree with simple-statistics', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 2, maxLength: 6 }), (xs) => {
-        const m = meanStd(xs);
+        const m = summarise(xs);
         expect(m.mean).toBeCloseTo(ssMean(xs), 12);
-        expect(m.std).toBeCloseTo(sampleStandardDeviation(xs), 12);
+        expect(m.sd).toBeCloseTo(sampleStandardDeviation(xs), 12);
+        expect(m.n).toBe(xs.length);
       }),
     );
-    expect(meanStd([0.3])).toEqual({ mean: 0.3, std: 0 });
+  });
+
+  it('summariseLevels turns any per-seed quantity into one summary per level', () => {
+    const seeds: SeedResult[] = [1, 2].map((s) => ({ seed: s, pretrain: { finalTrainLoss: 0.1, wallTimeS: 1 }, levels: [metrics(0, 0.5 + s / 10), metrics(1, 0.2)] }));
+    const iouOverAcc = summariseLevels(seeds, (m) => m.meanIoU / m.cleanAccuracy);
+    expect(iouOverAcc.map((x) => x.mean)).toEqual([0.25, 0.25]);
+    expect(iouOverAcc[0].n).toBe(2);
   });
 
   it('aggregates each level over seeds', () => {
@@ -77,9 +110,11 @@ describe('aggregation over seeds', () => {
     const agg = aggregateLevels(seeds);
     expect(agg).toHaveLength(2);
     expect(agg[0].cleanAccuracy.mean).toBeCloseTo(0.92, 12);
-    expect(agg[0].cleanAccuracy.std).toBeCloseTo(0.01, 12);
+    expect(agg[0].cleanAccuracy.sd).toBeCloseTo(0.01, 12);
+    expect(agg[0].cleanAccuracy.n).toBe(3);
     expect(agg[1].cleanAccuracy.mean).toBeCloseTo(0.8, 12);
-    expect(agg[1].cleanAccuracy.std).toBeCloseTo(0, 12);
+    expect(agg[1].cleanAccuracy.sd).toBeCloseTo(0, 12);
+    expect(agg[1].cleanAccuracy.lo95).toBeCloseTo(0.8, 12);
     expect(agg[1].remainingWeights).toBe(2323);
   });
 });

@@ -13,9 +13,11 @@ import { fabricatePredicate, type FabricateOptions } from '../support/predicate.
 export const HOSTILE_CLAIM = '<script>alert("pwned")</script> & <b>bold</b>';
 
 export const AUDIT: AuditRow[] = [
-  { claim: 'dense clean accuracy (mean of seeds)', thesis: '98.17%', measured: '98.16%', tolerance: '± 0.5 pp', verdict: 'reproduced' },
-  { claim: 'Pearson r(accuracy, IoU)', thesis: '0.960, p < .001', measured: '0.907', tolerance: '± 0.05', verdict: 'not reproduced' },
-  { claim: HOSTILE_CLAIM, thesis: 'a < b', measured: 'b > a', tolerance: "it's fine", verdict: 'not applicable' },
+  { claim: 'dense clean accuracy (mean of seeds)', thesis: '98.17%', measured: '98.16%', tolerance: '± 0.5 pp', d: '-0.01 pp', interval: '[-0.20 pp, +0.18 pp]', df: 'df 19', verdict: 'reproduced', rule: 'TOST: I90 inside' },
+  { claim: 'Pearson r(accuracy, IoU)', thesis: '0.960, p < .001', measured: '0.907', tolerance: '≥ 0.8', d: '+0.1070', interval: '[-0.20, -0.05]', df: 'B 10000', verdict: 'not reproduced', rule: 'bootstrap: one-sided' },
+  { claim: 'mean IoU at level 0', thesis: '0.179', measured: '0.150', tolerance: '±0.030', d: '-0.0290', interval: '[-0.09, +0.03]', df: 'df 2', verdict: 'inconclusive', rule: 'no number of seeds would decide it' },
+  { claim: 'density at level 17', thesis: '1.98%', measured: '1.98%', tolerance: 'prints as 1.98%', d: '—', interval: '—', df: '—', verdict: 'structural', rule: 'structural' },
+  { claim: HOSTILE_CLAIM, thesis: 'a < b', measured: 'b > a', tolerance: "it's fine", d: '—', interval: '—', df: '—', verdict: 'not applicable', rule: 'not applicable' },
 ];
 
 /** A 28x28 digit-like ring, a noisy copy (noise only on zero pixels) and a blob heatmap. */

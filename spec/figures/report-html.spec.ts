@@ -42,9 +42,9 @@ describe('report.html', () => {
     expect(rows(table)).toHaveLength(26);
     const weights = [...table.matchAll(/<tr data-level="(\d+)"><td>\d+<\/td><td>(\d+)<\/td>/g)].map((m) => Number(m[2]));
     expect(weights).toEqual(run.predicate.aggregate.map((a) => a.remainingWeights));
-    // level 0: 100% density; clean accuracy mean ± std in percent, 2 decimals
+    // level 0: 100% density; clean accuracy mean [95% interval] in percent, 2 decimals
     const a0 = run.predicate.aggregate[0];
-    expect(table).toContain(`<td>100%</td><td>${(100 * a0.cleanAccuracy.mean).toFixed(2)}% ± ${(100 * a0.cleanAccuracy.std).toFixed(2)}</td>`);
+    expect(table).toContain(`<td>100%</td><td>${(100 * a0.cleanAccuracy.mean).toFixed(2)}% [${(100 * a0.cleanAccuracy.lo95!).toFixed(2)}, ${(100 * a0.cleanAccuracy.hi95!).toFixed(2)}]</td>`);
     expect(table).toContain('<td>0.0861%</td>'); // 2 / 2324
   });
 
@@ -58,6 +58,13 @@ describe('report.html', () => {
     expect(ids.length).toBeGreaterThan(10);
     expect(new Set(ids).size).toBe(ids.length);
     for (const ref of html.matchAll(/url\(#([^)]+)\)/g)) expect(ids).toContain(ref[1]);
+  });
+
+  it('opens with the answer: claims, correlation, figures, per-level table, then provenance', () => {
+    const order = ['id="claims-section"', 'id="correlations"', 'id="figures"', 'id="levels-section"', 'id="protocol"', 'id="dataset"', 'id="environment"'].map((m) => html.indexOf(m));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(html).toContain('band = 95% t-interval of the mean over seeds');
   });
 
   it('lists the correlations', () => {
@@ -74,6 +81,9 @@ describe('report.html', () => {
     expect(claims).toContain('<tr class="verdict-reproduced">');
     expect(claims).toContain('<tr class="verdict-not-reproduced">');
     expect(claims).toContain('<tr class="verdict-not-applicable">');
+    expect(claims).toContain('<tr class="verdict-inconclusive">');
+    expect(claims).toContain('<tr class="verdict-structural">');
+    expect(claims).toContain('<td>-0.01 pp</td><td>[-0.20 pp, +0.18 pp]</td><td>df 19</td>');
     expect(claims).toContain('&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;');
     expect(claims).toContain('<td>it&#39;s fine</td>');
     expect(html).not.toContain(HOSTILE_CLAIM);

@@ -19,50 +19,91 @@ const verdicts = (a: AuditResult): Record<string, Verdict> => Object.fromEntries
 const ALL_IDS = ['dense-clean-accuracy', 'dense-noisy-accuracy', 'pearson-r', 'pearson-p', 'peak-mean-iou', 'mean-iou-level-0', 'mean-iou-level-10', 'heatmap-std-level-0', 'heatmap-std-level-10', 'density-range', 'density-level-17', 'accuracy-held-level-17', 'iou-held-level-17'];
 const only = (verdict: Verdict, ids: string[], rest: Verdict) => Object.fromEntries(ALL_IDS.map((id) => [id, ids.includes(id) ? verdict : rest]));
 
-describe('auditReport', () => {
+type Metric = 'cleanAccuracy' | 'noisyAccuracy' | 'meanIoU' | 'heatmapStd';
+/** Gives seed i the value values[i] of a metric at a level (fabricated seeds start identical). */
+function setSeeds(p: ReportPredicate, level: number, metric: Metric, values: number[]): void {
+  p.seeds.forEach((s, i) => (s.levels[level][metric] = values[i]));
+}
+const withSeeds = (seeds: number[], statistics?: Partial<typeof THESIS.statistics>) => ({ ...structuredClone(THESIS), seeds, statistics: { ...THESIS.statistics, ...statistics } });
+const TEN = [333, 334, 335, 336, 337, 338, 339, 340, 341, 342];
+const BOOTSTRAP_CLAIMS = ['pearson-r', 'pearson-p', 'peak-mean-iou'];
+const DENSITIES = ['density-range', 'density-level-17'];
+const expected = (overrides: Record<string, Verdict>, rest: Verdict = 'reproduced') => ({
+  ...only(rest, ALL_IDS, rest),
+  ...Object.fromEntries(DENSITIES.map((id) => [id, 'structural'])),
+  ...overrides,
+});
+
+describe('auditReport (PROTOCOL.md Part 2 rules)', () => {
   it('lists the 13 claims of the thesis table', () => {
     expect(claims.claims.map((c) => c.id)).toEqual(ALL_IDS);
   });
 
-  it('reproduces every claim on a report that meets them', () => {
+  it('3 identical seeds on the thesis values: equivalence and paired claims reproduced, densities structural, bootstrap claims inconclusive', () => {
     const a = auditReport(fabricatePredicate(), claims);
-    expect(verdicts(a)).toEqual(only('reproduced', ALL_IDS, 'reproduced'));
-    expect(a.notes).toEqual([]);
+    expect(verdicts(a)).toEqual(expected(Object.fromEntries(BOOTSTRAP_CLAIMS.map((id) => [id, 'inconclusive']))));
     const byId = Object.fromEntries(a.results.map((r) => [r.id, r]));
-    expect(byId['dense-clean-accuracy']).toMatchObject({ measured: 0.9817, measuredText: '98.17%', thesisText: '98.17%', toleranceText: '±0.50 pp' });
-    expect(byId['density-range']).toMatchObject({ measured: 2 / 2324, measuredText: '0.0861%', toleranceText: 'prints as 0.09%' });
-    expect(byId['pearson-p']).toMatchObject({ measuredText: '1.0e-14', toleranceText: '< 0.001' });
+    expect(byId['dense-clean-accuracy']).toMatchObject({ measured: 0.9817, measuredText: '98.17%', test: 'equivalence', df: 2, d: 0, lo90: 0, hi90: 0 });
+    expect(byId['density-range']).toMatchObject({ measured: 2 / 2324, measuredText: '0.0861%', test: 'structural' });
+    expect(byId['pearson-r'].rule).toBe('bootstrap: 3 seeds, the bootstrap needs at least 10 (PROTOCOL.md Part 2)');
   });
 
-  const misses: Array<[string, (p: ReportPredicate) => void, string]> = [
-    ['dense-clean-accuracy', (p) => (p.aggregate[0].cleanAccuracy.mean = 0.976), 'measured 97.60%, outside ±0.50 pp of 98.17%'],
-    ['dense-noisy-accuracy', (p) => (p.aggregate[0].noisyAccuracy.mean = 0.988), 'measured 98.80%, outside ±0.50 pp of 98.18%'],
-    ['pearson-r', (p) => (p.correlation = { ...THESIS_LIKE_CORRELATION, pearson: { r: 0.79, p: 1e-6, df: 24 } }), 'measured 0.7900, outside ≥ 0.800'],
-    ['pearson-p', (p) => (p.correlation = { ...THESIS_LIKE_CORRELATION, pearson: { r: 0.96, p: 0.0011, df: 24 } }), 'measured 0.0011, outside < 0.001'],
-    ['peak-mean-iou', (p) => (p.aggregate[5].meanIoU.mean = 0.25), 'measured 0.2500, outside ±0.030 of about 0.21'],
-    ['mean-iou-level-0', (p) => (p.aggregate[0].meanIoU.mean = 0.2095), 'measured 0.2095, outside ±0.030 of 0.179'],
-    ['mean-iou-level-10', (p) => (p.aggregate[10].meanIoU.mean = 0.2055), 'measured 0.2055, outside ±0.030 of 0.236'],
-    ['heatmap-std-level-0', (p) => (p.aggregate[0].heatmapStd.mean = 0.25), 'measured 0.2500, outside ±0.030 of 0.218'],
-    ['heatmap-std-level-10', (p) => (p.aggregate[10].heatmapStd.mean = 0.22), 'measured 0.2200, outside ±0.030 of 0.252'],
-    ['density-range', (p) => (p.aggregate[25].density = 3 / 2324), 'measured 0.129%, outside prints as 0.09%'],
-    ['density-level-17', (p) => (p.aggregate[17].density = 47 / 2324), 'measured 2.02%, outside prints as 1.98%'],
-    ['accuracy-held-level-17', (p) => (p.aggregate[17].cleanAccuracy.mean = 0.976), 'measured -0.57 pp, outside ≥ -0.50 pp'],
-    ['iou-held-level-17', (p) => (p.aggregate[17].meanIoU.mean = 0.1485), 'measured -0.0305, outside ≥ -0.030'],
-  ];
-  it.each(misses)('fails %s alone when the report misses it', (id, mutate, reason) => {
+  it('10 identical seeds: the bootstrap decides the peak and correlation claims', () => {
+    const a = auditReport(fabricatePredicate({ protocol: withSeeds(TEN, { bootstrapResamples: 200 }) }), claims);
+    expect(verdicts(a)).toEqual(expected({}));
+    const r = a.results.find((x) => x.id === 'pearson-r')!;
+    expect(r).toMatchObject({ test: 'bootstrap', resamples: 200, df: null });
+    expect(r.lo90).toBeCloseTo(r.hi90!, 12); // identical seeds: every resample has the same means
+  });
+
+  it('not reproduced (mirror test): dense clean accuracy 97.0, 97.1, 97.2% vs 98.17% ± 0.5 pp', () => {
+    // d = -0.0107, s = 0.001, SE = s·sqrt(2/3), half = t(0.95, 2)·SE = 0.002384: I90 [-0.01308, -0.00832] < -0.005.
     const p = fabricatePredicate();
-    mutate(p);
-    const a = auditReport(p, claims);
-    expect(verdicts(a)).toEqual(only('not reproduced', [id], 'reproduced'));
-    expect(a.results.find((r) => r.id === id)?.reason).toBe(reason);
+    setSeeds(p, 0, 'cleanAccuracy', [0.97, 0.971, 0.972]);
+    const r = auditReport(p, claims).results.find((x) => x.id === 'dense-clean-accuracy')!;
+    const half = (0.9 / Math.sqrt(2 * 0.95 * 0.05)) * 0.001 * Math.sqrt(2 / 3);
+    expect(r.verdict).toBe('not reproduced');
+    expect(r.d).toBeCloseTo(-0.0107, 12);
+    expect(r.hi90).toBeCloseTo(-0.0107 + half, 12);
+    expect(r.reason).toContain('d = -1.07 pp, 90% interval of d [-1.31 pp, -0.83 pp]');
   });
 
-  it('includes the tolerance bound itself', () => {
-    const at = fabricatePredicate();
-    at.aggregate[0].cleanAccuracy.mean = 0.9867; // 0.9867 - 0.9817 is 0.005000000000000004 in floats
-    expect(verdicts(auditReport(at, claims))['dense-clean-accuracy']).toBe('reproduced');
-    at.aggregate[0].cleanAccuracy.mean = 0.98671;
-    expect(verdicts(auditReport(at, claims))['dense-clean-accuracy']).toBe('not reproduced');
+  it('inconclusive, with the seeds that would decide it: noisy accuracy 97.8, 98.2, 98.0% vs 98.18%', () => {
+    // d = -0.0018, s = 0.002: t(0.95, n-1)·s·sqrt(1/n + 1/3) < 0.0032 first holds at n = 5 (2.132·0.7303 = 1.557 < 1.6).
+    const p = fabricatePredicate();
+    setSeeds(p, 0, 'noisyAccuracy', [0.978, 0.982, 0.98]);
+    const r = auditReport(p, claims).results.find((x) => x.id === 'dense-noisy-accuracy')!;
+    expect(r).toMatchObject({ verdict: 'inconclusive', seedsNeeded: 5, df: 2 });
+    expect(r.rule).toContain('5 seeds would fit I90 inside ±0.0050');
+  });
+
+  it('n = 1: every seed-based claim is inconclusive; densities stay structural', () => {
+    const a = auditReport(fabricatePredicate({ protocol: withSeeds([7]) }), claims);
+    expect(verdicts(a)).toEqual(expected({}, 'inconclusive'));
+    expect(a.results.find((r) => r.id === 'accuracy-held-level-17')).toMatchObject({ lo90: null, hi90: null, df: 0 });
+  });
+
+  it('n = 2, paired differences: a 1 pp drop at level 17 in both seeds is not reproduced', () => {
+    const p = fabricatePredicate({ protocol: withSeeds([1, 2]) });
+    const a0 = p.seeds[0].levels[0].cleanAccuracy;
+    setSeeds(p, 17, 'cleanAccuracy', [a0 - 0.0101, a0 - 0.0099]);
+    const r = auditReport(p, claims).results.find((x) => x.id === 'accuracy-held-level-17')!;
+    // mean -0.01, sd 0.0002/√2, upper bound = -0.01 + t(0.95, 1)·sd/√2 = -0.01 + 6.3138·0.0001 = -0.009369 < -0.005.
+    expect(r.verdict).toBe('not reproduced');
+    expect(r.df).toBe(1);
+    expect(r.hi90).toBeCloseTo(-0.01 + Math.tan(Math.PI * 0.45) * 0.0001 + 0.005, 9);
+  });
+
+  it('bootstrap: a peak IoU of 0.25 in all 10 seeds is not reproduced against about 0.21 ± 0.03', () => {
+    const p = fabricatePredicate({ protocol: withSeeds(TEN, { bootstrapResamples: 200 }) });
+    setSeeds(p, 5, 'meanIoU', TEN.map(() => 0.25));
+    expect(verdicts(auditReport(p, claims))['peak-mean-iou']).toBe('not reproduced');
+  });
+
+  it('a density that does not print as the thesis printed it is not reproduced (the pruning rule is broken)', () => {
+    const p = fabricatePredicate();
+    p.seeds.forEach((s) => (s.levels[17].density = 47 / 2324));
+    expect(verdicts(auditReport(p, claims))['density-level-17']).toBe('not reproduced');
   });
 
   it('finds nothing applicable in a run of another protocol, and says where it differs', () => {
@@ -71,14 +112,20 @@ describe('auditReport', () => {
     const why = "protocol 'smoke' differs from the thesis protocol at /dataset/testLimit, /dataset/trainLimit, /training/pretrain, /training/retrain";
     expect(a.notes).toEqual([`no claim applies: ${why}`]);
     expect(a.results.every((r) => r.reason === why)).toBe(true);
-    const lr = structuredClone(THESIS);
-    lr.training.retrain[0].lr = 0.02;
-    expect(auditReport(fabricatePredicate({ protocol: lr }), claims).notes).toEqual(["no claim applies: protocol 'thesis' differs from the thesis protocol at /training/retrain"]);
+  });
+
+  it('Part 2 fields and the seed list never make a claim inapplicable', () => {
+    const protocol = withSeeds([1, 2, 3], { bootstrapResamples: 500, minBootstrapSeeds: 20 });
+    protocol.explain.methods = ['gradcampp'];
+    protocol.explain.baselines = [];
+    protocol.metrics.topK = 10;
+    protocol.controls.randomisation.images = 0;
+    expect(auditReport(fabricatePredicate({ protocol }), claims).counts['not applicable']).toBe(0);
   });
 
   it('finds nothing applicable on a subset of the dataset', () => {
     const a = auditReport(fabricatePredicate({ dataset: { subset: true, trainImages: 10000, testImages: 2000 } }), claims);
-    expect(a.counts).toEqual({ reproduced: 0, 'not reproduced': 0, 'not applicable': 13 });
+    expect(a.counts['not applicable']).toBe(13);
     expect(a.notes).toEqual(['no claim applies: dataset is a subset of mnist; 10000 training images, not 60000; 2000 test images, not 10000']);
   });
 
@@ -88,17 +135,17 @@ describe('auditReport', () => {
     const levelClaims = ['dense-clean-accuracy', 'dense-noisy-accuracy', 'mean-iou-level-0', 'mean-iou-level-10', 'heatmap-std-level-0', 'heatmap-std-level-10'];
     expect(verdicts(a)).toEqual(only('reproduced', levelClaims, 'not applicable'));
     const reasons = Object.fromEntries(a.results.map((r) => [r.id, r.reason]));
-    expect(reasons['pearson-r']).toBe("needs a correlation over 26 levels, the report's is over 11");
+    expect(reasons['pearson-r']).toBe('needs a correlation over 26 levels, the report has 11');
     expect(reasons['peak-mean-iou']).toBe('needs 26 levels, the report has 11');
     expect(reasons['accuracy-held-level-17']).toBe('needs 18 levels, the report has 11');
   });
 
-  it('marks the correlation claims not applicable without a correlation, and notes a seed count unlike the thesis', () => {
-    const protocol = { ...structuredClone(THESIS), seeds: [7] };
-    const a = auditReport(fabricatePredicate({ protocol, correlation: null }), claims);
-    expect(verdicts(a)).toEqual(only('not applicable', ['pearson-r', 'pearson-p'], 'reproduced'));
-    expect(a.results.find((r) => r.id === 'pearson-p')?.reason).toBe('the report has no correlation');
-    expect(a.notes).toEqual(['the report averages 1 seed; the thesis averaged 3, and the tolerances assume that many']);
+  it('does not depend on the order of the seeds in the report', () => {
+    const p = fabricatePredicate({ protocol: withSeeds(TEN, { bootstrapResamples: 200 }) });
+    TEN.forEach((_, i) => (p.seeds[i].levels[3].meanIoU += i / 1000));
+    const q = structuredClone(p);
+    q.seeds.reverse();
+    expect(auditReport(q, claims)).toEqual(auditReport(p, claims));
   });
 });
 
@@ -126,9 +173,9 @@ describe('prunecam audit', () => {
     expect(await main(['audit', join(GOLDEN, 'report-smoke-a.json')])).toBe(0);
     const text = out.join('\n');
     expect(text).toContain('OK: signature, statement, predicate and 1 artifact(s) verified');
-    expect(text).toMatch(/^dense-clean-accuracy +98\.17% +91\.20% +±0\.50 pp +not applicable$/m);
+    expect(text).toMatch(/^dense-clean-accuracy +98\.17% +— +±0\.50 pp +— +— +— +not applicable$/m);
     expect(text).toContain("note: no claim applies: protocol 'smoke' differs from the thesis protocol at /dataset/testLimit, /dataset/trainLimit, /training/pretrain, /training/retrain");
-    expect(text).toContain('0 reproduced, 0 not reproduced, 13 not applicable');
+    expect(text).toContain('0 reproduced, 0 not reproduced, 0 inconclusive, 0 structural, 13 not applicable');
   });
 
   it('--json gives the verification and the verdicts', async () => {
@@ -136,8 +183,8 @@ describe('prunecam audit', () => {
     expect(await main(['audit', join(GOLDEN, 'report-smoke-a.json'), '--json'])).toBe(0);
     const j = JSON.parse(out.join('\n'));
     expect(j.verification.ok).toBe(true);
-    expect(j.audit.counts).toEqual({ reproduced: 0, 'not reproduced': 0, 'not applicable': 13 });
-    expect(j.audit.results[0]).toMatchObject({ id: 'dense-clean-accuracy', measured: 0.912, verdict: 'not applicable' });
+    expect(j.audit.counts).toEqual({ reproduced: 0, 'not reproduced': 0, inconclusive: 0, structural: 0, 'not applicable': 13 });
+    expect(j.audit.results[0]).toMatchObject({ id: 'dense-clean-accuracy', measured: null, d: null, lo90: null, df: null, verdict: 'not applicable' });
   });
 
   it('warns and exits 1 when the report does not verify; exits 2 when it is no report', async () => {

@@ -14,9 +14,19 @@ const A = join(GOLDEN, 'report-smoke-a.json');
 const DRIFTED = join(GOLDEN, 'report-smoke-drifted.json');
 
 describe('diffReports', () => {
-  it('finds no drift between a report and itself, comparing 5 values per level and 3 correlations', () => {
+  it('finds no drift between a report and itself, comparing 5 values and 6 interval bounds per level and 3 correlations', () => {
     const r = diffReports(fabricatePredicate(), fabricatePredicate());
-    expect(r).toEqual({ drifts: [], compared: 26 * 5 + 3, notes: [] });
+    expect(r).toEqual({ drifts: [], compared: 26 * (5 + 6) + 3, notes: [] });
+  });
+
+  it('compares the 95% intervals: a diverging seed shows even when the mean barely moves', () => {
+    const a = fabricatePredicate();
+    const b = fabricatePredicate();
+    // Seeds 0.17 ± 0.01 around the same mean: sd 0.01, half-width t(0.975, 2)·0.01/√3 = 0.0248 > 0.02.
+    const iou = b.seeds[0].levels[5].meanIoU;
+    b.seeds[0].levels[5].meanIoU = iou - 0.01;
+    b.seeds[2].levels[5].meanIoU = iou + 0.01;
+    expect(diffReports(a, b).drifts.map((d) => d.metric)).toEqual(['meanIoU.lo95', 'meanIoU.hi95']);
   });
 
   it('names level, metric, both values and the tolerance of each drift', () => {

@@ -1,3 +1,4 @@
+import type { LevelAggregate } from '../../src/report/types.ts';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,14 +81,24 @@ describe('report predicate schema', () => {
     p.seeds[0].levels[1].nonFiniteHeatmaps = 1.5;
     p.seeds[0].levels[2].nonFiniteHeatmaps = -1;
     delete p.seeds[0].levels[3].nonFiniteHeatmaps;
-    p.aggregate[1].nonFiniteHeatmaps = { mean: 1.5, std: 0.7 };
-    p.aggregate[2].nonFiniteHeatmaps = { mean: -0.5, std: 0 };
+    p.aggregate[1].nonFiniteHeatmaps = { mean: 1.5, sd: 0.7, n: 3, lo95: -0.2, hi95: 3.2 };
+    p.aggregate[2].nonFiniteHeatmaps = { mean: -0.5, sd: 0, n: 3, lo95: -0.5, hi95: -0.5 };
     expect(predicateErrors(p)).toEqual([
       '/seeds/0/levels/1/nonFiniteHeatmaps must be integer',
       '/seeds/0/levels/2/nonFiniteHeatmaps must be >= 0',
       '/seeds/0/levels/3/nonFiniteHeatmaps is missing',
       '/aggregate/2/nonFiniteHeatmaps/mean must be >= 0',
     ]);
+  });
+
+  it('reads reports written before Part 2 (explain.method, {mean, std}), and only in that form', () => {
+    const p = valid();
+    const { metrics: _m, controls: _c, statistics: _s, ...part1 } = p.protocol;
+    const { methods: _methods, baselines: _baselines, ...explain } = part1.explain;
+    const legacy = { ...p, protocol: { ...part1, explain: { method: 'gradcampp', ...explain } }, aggregate: (p.aggregate as LevelAggregate[]).map((a) => ({ ...a, cleanAccuracy: { mean: a.cleanAccuracy.mean, std: a.cleanAccuracy.sd }, noisyAccuracy: { mean: a.noisyAccuracy.mean, std: 0 }, meanIoU: { mean: a.meanIoU.mean, std: 0 }, heatmapStd: { mean: a.heatmapStd.mean, std: 0 }, heatmapMean: { mean: a.heatmapMean.mean, std: 0 }, zeroHeatmaps: { mean: 0, std: 0 }, nonFiniteHeatmaps: { mean: 0, std: 0 } })) };
+    expect(predicateErrors(legacy)).toEqual([]);
+    // A current protocol with the old aggregate form is an error, named by field.
+    expect(predicateErrors({ ...p, aggregate: legacy.aggregate })).toContain('/aggregate/0/cleanAccuracy/std is not a known field');
   });
 });
 

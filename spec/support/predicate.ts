@@ -1,7 +1,8 @@
 import { sampleCorrelation, sampleRankCorrelation } from 'simple-statistics';
 import { THESIS, runId } from '../../src/protocol/index.ts';
+import { summarise } from '../../src/statistics/summary.ts';
 import type { ProtocolConfig } from '../../src/protocol/types.ts';
-import type { LevelAggregate, LevelMetrics, MeanStd, ReportPredicate, SeedResult } from '../../src/report/types.ts';
+import type { LevelAggregate, LevelMetrics, ReportPredicate, SeedResult, SeedSummary } from '../../src/report/types.ts';
 
 // A fabricated but realistic ReportPredicate for specs that need one (figures, HTML, report
 // checks). Shapes follow PROTOCOL.md: remaining weights by the sparse_global rule (k = ceil(0.2 r)
@@ -40,10 +41,8 @@ function kendallTauA(x: number[], y: number[]): number {
   return s / ((x.length * (x.length - 1)) / 2);
 }
 
-function meanStd(values: number[]): MeanStd {
-  const mean = values.reduce((s, v) => s + v, 0) / values.length;
-  const std = values.length < 2 ? 0 : Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1));
-  return { mean, std };
+function meanStd(values: number[]): SeedSummary {
+  return summarise(values);
 }
 
 /** Deterministic per-(seed, level, what) jitter in [-1, 1]. */

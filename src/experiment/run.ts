@@ -8,7 +8,7 @@ import { correlate } from '../metrics/stats.ts';
 import { resolveProtocol, runId as runIdOf, withOverrides, epochsOf } from '../protocol/resolve.ts';
 import type { DatasetName, ProtocolConfig } from '../protocol/types.ts';
 import type { SeedEvent } from '../prune/levels.ts';
-import { auditReport } from '../report/audit.ts';
+import { auditReport, auditRows, correlationInferenceOf } from '../report/audit.ts';
 import { loadClaims } from '../report/claims.ts';
 import { writeFigures } from '../report/figures.ts';
 import { writeReportHtml } from '../report/html.ts';
@@ -19,7 +19,7 @@ import { verifyReport } from '../report/verify.ts';
 import { acquireRunLock } from '../store/lock.ts';
 import { isTempFile, writeFileAtomic } from '../store/atomic.ts';
 import { aggregateLevels } from './aggregate.ts';
-import { writeLevelsCsv } from './csv.ts';
+import { AGGREGATE_CSV, LEVELS_CSV, writeAggregateCsv, writeLevelsCsv } from './csv.ts';
 import { describeEnvironment } from './environment.ts';
 import { exampleFile } from './evaluate.ts';
 import { recordStart } from './history.ts';
@@ -123,12 +123,11 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     progress.info(`run ${id}\n  folder   ${runDir}\n  protocol ${config.name}, seeds ${config.seeds.join(',')}, ${config.pruning.levels} levels\n  data     ${dataset.description} (${dataset.train.n} train / ${dataset.test.n} test)\n  backend  ${backend}`);
 
     const rows: Array<{ seed: number; metrics: LevelMetrics }> = [];
-    const csvNote = `prunecam run ${id}; protocol ${config.name}; dataset ${dataset.name}${dataset.subset ? ' (SUBSET: ' + dataset.description + ')' : ''}`;
     const onEvent = (seed: number, e: SeedEvent) => {
       progress.event(seed, e);
       if (e.kind === 'level-done') {
         rows.push({ seed, metrics: e.metrics });
-        writeLevelsCsv(join(runDir, 'levels.csv'), rows, csvNote);
+        writeLevelsCsv(join(runDir, LEVELS_CSV), rows);
       }
     };
     const job: SeedJob = { config, runId: id, runDir, dataDir: o.dataDir, backend };
@@ -137,6 +136,7 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     progress.done();
 
     const aggregate = aggregateLevels(seeds);
+    writeAggregateCsv(join(runDir, AGGREGATE_CSV), aggregate);
     const correlation = correlationOf(aggregate, progress);
     const base: Omit<ReportPredicate, 'artifacts'> = {
       schemaVersion: REPORT_SCHEMA_VERSION,
@@ -162,14 +162,15 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     const figures = await writeFigures(runDir, { ...base, artifacts: [] });
     // Checkpoints are signed too, but as optional artifacts: a published copy may leave them out.
     const checkpoints = config.seeds.flatMap((s) => listFiles(runDir, `seed-${s}`));
-    const artifacts = ['protocol.json', 'levels.csv', ...figures, ...listFiles(runDir, 'examples'), ...checkpoints];
+    const artifacts = ['protocol.json', LEVELS_CSV, AGGREGATE_CSV, ...figures, ...listFiles(runDir, 'examples'), ...checkpoints];
     const written = writeSignedReport(runDir, base, { artifacts, optionalArtifacts: checkpoints, keyPath: o.key });
     const verification = verifyReport(written.reportPath);
     const claims = loadClaims();
     const audit = auditReport(written.predicate, claims);
     const htmlName = writeReportHtml(runDir, written.predicate, {
       verification: { ok: verification.ok, message: verification.ok ? `signature and all ${artifacts.length} artifacts verified (key id ${written.keyid.slice(0, 16)}…)` : verification.reasons.join('; ') },
-      audit: audit.results.map((c) => ({ claim: c.claim, thesis: c.thesisText, measured: c.measuredText, tolerance: c.toleranceText, verdict: c.verdict })),
+      audit: auditRows(audit),
+      correlation: correlationInferenceOf(written.predicate),
       examples: config.seeds.flatMap((s) => seeds.find((r) => r.seed === s)!.levels.map((l) => exampleFile(s, l.level))).filter((f) => existsSync(join(runDir, f))),
     });
     return { runDir, runId: id, predicate: written.predicate, reportPath: written.reportPath, htmlPath: join(runDir, htmlName), verified: verification.ok };

@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { canonicalize } from 'json-canonicalize';
 import { BUILTIN_PROTOCOLS } from './builtin.ts';
 import { PROTOCOL_SCHEMA } from './schema.ts';
+import { parseSeedList } from './seed-list.ts';
 import type { ProtocolConfig } from './types.ts';
 
 /** A protocol that failed validation; `message` names every offending field by its JSON path. */
@@ -107,6 +108,14 @@ export function resolveProtocol(spec: string): ProtocolConfig {
 export function resolveProtocolObject(raw: unknown, origin = '(object)'): ProtocolConfig {
   if (!isPlainObject(raw)) throw new ProtocolError(`invalid protocol ${origin}: must be a JSON object`);
   const { extends: baseName = 'thesis', ...overrides } = raw;
+  // A protocol file may write its seeds as ranges ("333-352", or ["333-340", 400]).
+  if (typeof overrides.seeds === 'string' || (Array.isArray(overrides.seeds) && overrides.seeds.some((s) => typeof s === 'string'))) {
+    try {
+      overrides.seeds = parseSeedList(overrides.seeds as string | Array<string | number>);
+    } catch (e) {
+      throw new ProtocolError(`invalid protocol ${origin}:\n  /seeds: ${(e as Error).message}`);
+    }
+  }
   if (typeof baseName !== 'string' || !BUILTIN_PROTOCOLS[baseName]) {
     throw new ProtocolError(`invalid protocol ${origin}: /extends: must be one of ${JSON.stringify(Object.keys(BUILTIN_PROTOCOLS))}`);
   }
@@ -124,8 +133,18 @@ export function withOverrides(config: ProtocolConfig, overrides: Record<string, 
   return merged;
 }
 
-/** The run id: sha256 of the RFC 8785 canonical JSON of the resolved protocol. */
+/**
+ * The run id: sha256 of the RFC 8785 canonical JSON of the resolved protocol without its seed
+ * list. Seeds are a sample (PROTOCOL.md Part 2), so adding seeds to a finished run keeps its
+ * folder: its seed-N subfolders are reused and only the new seeds are computed.
+ */
 export function runId(config: ProtocolConfig): string {
+  const { seeds: _seeds, ...rest } = config;
+  return createHash('sha256').update(canonicalize(rest)).digest('hex');
+}
+
+/** The run id of reports written before Part 2: the hash covered the seed list too. */
+export function legacyRunId(config: unknown): string {
   return createHash('sha256').update(canonicalize(config)).digest('hex');
 }
 

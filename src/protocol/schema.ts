@@ -148,3 +148,27 @@ export const PROTOCOL_SCHEMA = {
     },
   },
 } as const;
+
+/**
+ * The protocol as reports recorded it before PROTOCOL.md Part 2: Part 1 only, one explainer
+ * (`explain.method`, always Grad-CAM++). Only the report schema uses it, to keep published
+ * signed reports readable; a protocol file must use the current form.
+ */
+export const LEGACY_PROTOCOL_SCHEMA = (() => {
+  const { metrics: _m, controls: _c, statistics: _s, ...properties } = PROTOCOL_SCHEMA.properties;
+  const { methods: _methods, baselines: _baselines, ...explain } = PROTOCOL_SCHEMA.properties.explain.properties;
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: PROTOCOL_SCHEMA.required.filter((k) => !['metrics', 'controls', 'statistics'].includes(k)),
+    properties: {
+      ...properties,
+      explain: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['method', ...PROTOCOL_SCHEMA.properties.explain.required.filter((k) => k !== 'methods' && k !== 'baselines')],
+        properties: { method: { enum: ['gradcampp'] }, ...explain },
+      },
+    },
+  };
+})();

@@ -1,4 +1,5 @@
-import { runId } from '../protocol/resolve.ts';
+import { legacyRunId, runId } from '../protocol/resolve.ts';
+import { isLegacyProtocol } from './schema.ts';
 import { artifactListProblems } from './artifacts.ts';
 import type { ReportPredicate } from './types.ts';
 
@@ -8,8 +9,8 @@ import type { ReportPredicate } from './types.ts';
 /** Problems of a schema-valid predicate (empty when consistent). */
 export function consistencyProblems(p: ReportPredicate): string[] {
   const problems: string[] = [];
-  const expectedRunId = runId(p.protocol);
-  if (p.runId !== expectedRunId) problems.push(`runId ${p.runId.slice(0, 12)}… is not the sha256 of the protocol (${expectedRunId.slice(0, 12)}…)`);
+  const expectedRunId = isLegacyProtocol(p.protocol) ? legacyRunId(p.protocol) : runId(p.protocol);
+  if (p.runId !== expectedRunId) problems.push(`runId ${p.runId.slice(0, 12)}… is not the sha256 of the protocol without its seeds (${expectedRunId.slice(0, 12)}…)`);
   const seen = new Set<number>();
   p.seeds.forEach((s, i) => {
     if (seen.has(s.seed)) problems.push(`/seeds/${i}: seed ${s.seed} appears twice`);

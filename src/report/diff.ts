@@ -1,3 +1,4 @@
+import { aggregateLevels } from '../experiment/aggregate.ts';
 import { differingPaths } from './json-diff.ts';
 import type { LevelAggregate, ReportPredicate } from './types.ts';
 
@@ -44,6 +45,17 @@ export interface DiffResult {
   notes: string[];
 }
 
+/**
+ * The 95% interval bounds of each level's mean, compared with the mean's tolerance: a change in
+ * seed spread (one seed diverging) moves them even when the mean stays. Recomputed from the
+ * per-seed values, so reports written before the aggregate carried intervals compare too.
+ */
+const INTERVAL_METRICS: Array<{ metric: 'cleanAccuracy' | 'noisyAccuracy' | 'meanIoU'; tol: (t: DiffTolerances) => number }> = [
+  { metric: 'cleanAccuracy', tol: (t) => t.accuracy },
+  { metric: 'noisyAccuracy', tol: (t) => t.accuracy },
+  { metric: 'meanIoU', tol: (t) => t.iou },
+];
+
 const LEVEL_METRICS: Array<{ metric: string; get: (l: LevelAggregate) => number; tol: (t: DiffTolerances) => number }> = [
   { metric: 'cleanAccuracy', get: (l) => l.cleanAccuracy.mean, tol: (t) => t.accuracy },
   { metric: 'noisyAccuracy', get: (l) => l.noisyAccuracy.mean, tol: (t) => t.accuracy },
@@ -74,6 +86,15 @@ function checkTolerances(t: DiffTolerances): void {
   for (const [k, v] of Object.entries(t)) if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`tolerance ${k} must be a finite number >= 0, got ${v}`);
 }
 
+/** Per-level summaries recomputed from a report's seeds; null when the seeds cannot be aggregated (ragged levels). */
+function seedAggregate(p: ReportPredicate): LevelAggregate[] | null {
+  try {
+    return aggregateLevels(p.seeds);
+  } catch {
+    return null;
+  }
+}
+
 /** Drifts between reports A and B beyond the tolerances; empty `drifts` means within tolerance. */
 export function diffReports(a: ReportPredicate, b: ReportPredicate, tolerances: DiffTolerances = DEFAULT_TOLERANCES): DiffResult {
   checkTolerances(tolerances);
@@ -84,6 +105,8 @@ export function diffReports(a: ReportPredicate, b: ReportPredicate, tolerances: 
     notes.push(`the reports ran different protocols (differing at ${differingPaths(a.protocol, b.protocol).join(', ')}); compared anyway`);
   }
   const levels = Math.max(a.aggregate.length, b.aggregate.length);
+  const intervalsA = seedAggregate(a);
+  const intervalsB = seedAggregate(b);
   for (let level = 0; level < levels; level++) {
     const la = a.aggregate[level];
     const lb = b.aggregate[level];
@@ -95,6 +118,19 @@ export function diffReports(a: ReportPredicate, b: ReportPredicate, tolerances: 
       compared++;
       const d = compare(level, m.metric, m.get(la), m.get(lb), m.tol(tolerances));
       if (d) drifts.push(d);
+    }
+    const ia = intervalsA?.[level];
+    const ib = intervalsB?.[level];
+    if (!ia || !ib) continue;
+    for (const m of INTERVAL_METRICS) {
+      for (const bound of ['lo95', 'hi95'] as const) {
+        const va = ia[m.metric][bound];
+        const vb = ib[m.metric][bound];
+        if (va === null || vb === null) continue; // one seed: no interval to compare
+        compared++;
+        const d = compare(level, `${m.metric}.${bound}`, va, vb, m.tol(tolerances));
+        if (d) drifts.push(d);
+      }
     }
   }
   if (!a.correlation !== !b.correlation) {

@@ -1,8 +1,11 @@
+import { summarise } from '../statistics/summary.ts';
 import type { LevelMetrics, ReportPredicate } from './types.ts';
 
 // The plotted series of the report figures, in long form (one row per level and series):
-// the level's mean over seeds from the predicate's aggregate, and the spread (min..max) of the
-// seeds' own values, which the figures draw as a band.
+// the level's mean over seeds from the predicate's aggregate, and the 95% t-interval of that
+// mean computed from the seeds' own values, which the figures draw as a band. (A min..max band
+// grows with the number of seeds; the interval shrinks, as the uncertainty of the mean does.)
+// With one seed there is no interval and the band collapses onto the line.
 
 export const SERIES = {
   clean: 'Clean accuracy',
@@ -18,8 +21,9 @@ export interface FigureRow {
   series: SeriesName;
   /** Accuracies in percent, IoU as a fraction. */
   mean: number;
-  min: number;
-  max: number;
+  /** 95% t-interval of the mean over seeds (= mean with one seed). */
+  lo: number;
+  hi: number;
 }
 
 function finite(v: unknown, what: string): number {
@@ -44,14 +48,10 @@ export function figureRows(p: ReportPredicate): FigureRow[] {
     });
     const series = (name: SeriesName, mean: number, pick: (m: LevelMetrics) => number, factor: number, key: string): FigureRow => {
       const values = perSeed.map((m, i) => factor * finite(pick(m), `seed ${p.seeds[i].seed} level ${level} ${key}`));
-      return {
-        level,
-        densityPct,
-        series: name,
-        mean: factor * finite(mean, `aggregate level ${level} ${key} mean`),
-        min: Math.min(...values),
-        max: Math.max(...values),
-      };
+      const s = summarise(values);
+      const m = factor * finite(mean, `aggregate level ${level} ${key} mean`);
+      // Clipped to the metric's range: with 2 seeds t(0.975, 1) = 12.7 can reach past 0 or 100%.
+      return { level, densityPct, series: name, mean: m, lo: Math.max(0, s.lo95 ?? m), hi: Math.min(factor, s.hi95 ?? m) };
     };
     rows.push(
       series(SERIES.clean, agg.cleanAccuracy?.mean, (m) => m.cleanAccuracy, 100, 'cleanAccuracy'),

@@ -4,7 +4,7 @@ import type { ReportPredicate } from './types.ts';
 
 // Vega-Lite specifications of the report's two figures. Each has two panels sharing the x axis:
 // accuracy (clean solid, noisy dashed) and mean IoU, each a line of the seeds' mean with a band
-// spanning the seeds' min..max. The point layers carry stable names (`<name>_marks` in the SVG)
+// spanning the 95% t-interval of the mean over seeds. The point layers carry stable names (`<name>_marks` in the SVG)
 // so a test can count the plotted points.
 
 export const POINT_LAYERS = { clean: 'clean_accuracy_points', iou: 'iou_points' } as const;
@@ -71,7 +71,7 @@ function panel(name: string, series: readonly string[], y: { title: string; form
       {
         name: `${name}_band`,
         mark: { type: 'area', opacity: 0.2 },
-        encoding: { x, y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' }, color },
+        encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
       },
       // One line layer per series, so the dash is a mark property (no second legend).
       ...series.map((s) => ({
@@ -92,7 +92,7 @@ function panel(name: string, series: readonly string[], y: { title: string; form
 
 function figure(p: ReportPredicate, rows: FigureRow[], title: string, x: XEncoding, note: string | null): TopLevelSpec {
   const seeds = p.seeds.map((s) => s.seed).join(', ');
-  const subtitle = [`line: mean over seed${p.seeds.length === 1 ? '' : 's'} ${seeds}; band: min–max over seeds; run ${p.runId.slice(0, 12)}`];
+  const subtitle = [`line: mean over seed${p.seeds.length === 1 ? '' : 's'} ${seeds}; band: 95% t-interval of the mean over seeds; run ${p.runId.slice(0, 12)}`];
   if (note) subtitle.push(note);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

@@ -1,4 +1,4 @@
-import type { MeanStd } from './types.ts';
+import type { SeedSummary } from './types.ts';
 
 // Number formatting for the HTML report's tables. Non-finite values print as "n/a" rather than
 // "NaN" so a broken metric is visible but does not look like a number.
@@ -20,10 +20,11 @@ export function fixed(v: number, digits: number): string {
   return ok(v) ? v.toFixed(digits) : NA;
 }
 
-/** "98.17% ± 0.12" (std in percentage points) for fractions, or "0.179 ± 0.004". */
-export function meanStd(m: MeanStd, kind: 'percent' | 'fraction', digits = kind === 'percent' ? 2 : 3): string {
-  if (kind === 'percent') return `${percent(m.mean, digits)} ± ${ok(m.std) ? (100 * m.std).toFixed(digits) : NA}`;
-  return `${fixed(m.mean, digits)} ± ${fixed(m.std, digits)}`;
+/** "98.17% [97.90, 98.44]" (interval in percent) for fractions, or "0.179 [0.170, 0.188]"; the mean alone with one seed. */
+export function meanInterval(m: SeedSummary, kind: 'percent' | 'fraction', digits = kind === 'percent' ? 2 : 3): string {
+  const v = (x: number) => (kind === 'percent' ? (ok(x) ? (100 * x).toFixed(digits) : NA) : fixed(x, digits));
+  const head = kind === 'percent' ? percent(m.mean, digits) : fixed(m.mean, digits);
+  return m.lo95 === null || m.hi95 === null ? head : `${head} [${v(m.lo95)}, ${v(m.hi95)}]`;
 }
 
 /** p-values: 3 significant digits, scientific notation below 0.001. */

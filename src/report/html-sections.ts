@@ -1,6 +1,8 @@
 import { datasetLabel } from './figures-data.ts';
 import { escapeHtml as e } from './html-escape.ts';
-import { densityPercent, duration, fixed, meanStd, pValue } from './html-format.ts';
+import { densityPercent, duration, fixed, meanInterval, pValue } from './html-format.ts';
+import type { CorrelationInference } from '../statistics/correlation.ts';
+import { VERDICTS, type Verdict } from './audit.ts';
 import type { ReportPredicate } from './types.ts';
 
 // The sections of report.html, each a pure function from data to an HTML fragment. All text from
@@ -8,15 +10,22 @@ import type { ReportPredicate } from './types.ts';
 // with the specs (and any reader's scripts): #levels, #correlations, #claims, #verification,
 // #examples, #figure-by-level, #figure-vs-density, #subset-warning.
 
-export type Verdict = 'reproduced' | 'not reproduced' | 'not applicable';
-export const VERDICTS: readonly Verdict[] = ['reproduced', 'not reproduced', 'not applicable'];
+export { VERDICTS, type Verdict } from './audit.ts';
 
 export interface AuditRow {
   claim: string;
   thesis: string;
   measured: string;
   tolerance: string;
+  /** d = measured − reference, formatted; '—' when there is none. */
+  d: string;
+  /** The 90% interval of d, formatted; '—' when there is none. */
+  interval: string;
+  /** "df 2", "B 10000" or '—'. */
+  df: string;
   verdict: Verdict;
+  /** The rule that decided the verdict. */
+  rule: string;
 }
 
 export interface Verification {
@@ -115,7 +124,7 @@ export function figuresSection(svgByLevel: string, svgVsDensity: string): string
   return `<section id="figures">
 <h2>Accuracy and heatmap IoU</h2>
 <figure id="figure-by-level">${svgByLevel}
-<figcaption>Per pruning level (thesis Figure 3.1 analogue): mean over seeds, band = min–max over seeds.</figcaption></figure>
+<figcaption>Per pruning level (thesis Figure 3.1 analogue): mean over seeds, band = 95% t-interval of the mean over seeds.</figcaption></figure>
 <figure id="figure-vs-density">${svgVsDensity}
 <figcaption>Against the density of remaining weights on a log axis (thesis Figure 3.2 analogue).</figcaption></figure>
 </section>`;
@@ -126,34 +135,46 @@ export function levelsSection(p: ReportPredicate): string {
     .sort((a, b) => a.level - b.level)
     .map(
       (a) => `<tr data-level="${e(a.level)}"><td>${e(a.level)}</td><td>${e(a.remainingWeights)}</td><td>${e(densityPercent(a.density))}</td>` +
-        `<td>${e(meanStd(a.cleanAccuracy, 'percent'))}</td><td>${e(meanStd(a.noisyAccuracy, 'percent'))}</td>` +
-        `<td>${e(meanStd(a.meanIoU, 'fraction'))}</td><td>${e(meanStd(a.heatmapStd, 'fraction'))}</td><td>${e(fixed(a.zeroHeatmaps.mean, 1))}</td></tr>`,
+        `<td>${e(meanInterval(a.cleanAccuracy, 'percent'))}</td><td>${e(meanInterval(a.noisyAccuracy, 'percent'))}</td>` +
+        `<td>${e(meanInterval(a.meanIoU, 'fraction'))}</td><td>${e(meanInterval(a.heatmapStd, 'fraction'))}</td><td>${e(fixed(a.zeroHeatmaps.mean, 1))}</td><td>${e(fixed(a.nonFiniteHeatmaps.mean, 1))}</td></tr>`,
     )
     .join('\n');
   return `<section id="levels-section">
 <h2>Per level (${p.aggregate.length} levels, ${p.seeds.length} seed${p.seeds.length === 1 ? '' : 's'}: ${e(p.seeds.map((s) => s.seed).join(', '))})</h2>
 <table id="levels">
-<thead><tr><th>Level</th><th>Remaining weights</th><th>Density</th><th>Clean accuracy</th><th>Noisy accuracy</th><th>Mean IoU</th><th>Heatmap std</th><th>Zero heatmaps</th></tr></thead>
+<thead><tr><th>Level</th><th>Remaining weights</th><th>Density</th><th>Clean accuracy</th><th>Noisy accuracy</th><th>Mean IoU</th><th>Heatmap std</th><th>Zero heatmaps</th><th>Non-finite heatmaps</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
 </table>
-<p class="note">mean ± sample standard deviation over seeds; accuracy std in percentage points; zero heatmaps: mean count per seed.</p>
+<p class="note">mean over seeds [95% t-interval of the mean, n − 1 df; none with one seed]; zero and non-finite heatmaps: mean count per seed.</p>
 </section>`;
 }
 
-export function correlationsSection(p: ReportPredicate): string {
+export function correlationsSection(p: ReportPredicate, inference: CorrelationInference | null): string {
   const c = p.correlation;
   if (!c) {
     return `<section id="correlations"><h2>Correlation of mean accuracy and mean IoU</h2><p>Not computed for this run (too few levels).</p></section>`;
   }
+  const per = inference?.perSeed.summary;
+  const perText = per
+    ? `mean r = ${fixed(per.mean, 3)} over ${per.n} seed${per.n === 1 ? '' : 's'}${per.lo95 === null ? ' (no interval with one seed)' : `, 95% t-interval [${fixed(per.lo95, 3)}, ${fixed(per.hi95!, 3)}]`}; per seed: ${inference!.perSeed.values.map((v) => `${v.seed}: ${v.r === null ? 'undefined' : fixed(v.r, 3)}`).join(', ')}`
+    : 'undefined for every seed';
+  const boot = inference?.bootstrap
+    ? `95% percentile interval [${fixed(inference.bootstrap.lo95, 3)}, ${fixed(inference.bootstrap.hi95, 3)}] (${inference.bootstrap.resamples} resamples of the seeds)`
+    : `not computed: ${inference?.bootstrapSkipped ?? 'no seeds'}`;
+  const fd = inference?.firstDifferences;
   return `<section id="correlations">
 <h2>Correlation of mean clean accuracy and mean IoU over ${e(c.n)} levels</h2>
 <table class="kv"><tbody>
-<tr><th scope="row">Pearson r</th><td id="pearson">r = ${e(fixed(c.pearson.r, 3))}, p = ${e(pValue(c.pearson.p))}, df = ${e(c.pearson.df)}</td></tr>
-<tr><th scope="row">Spearman ρ</th><td id="spearman">ρ = ${e(fixed(c.spearman.rho, 3))}, p = ${e(pValue(c.spearman.p))}</td></tr>
-<tr><th scope="row">Kendall τ</th><td id="kendall">τ = ${e(fixed(c.kendall.tau, 3))}, p = ${e(pValue(c.kendall.p))} (${e(c.kendall.method)})</td></tr>
+<tr><th scope="row">Pearson r (descriptive)</th><td id="pearson">r = ${e(fixed(c.pearson.r, 3))}, p = ${e(pValue(c.pearson.p))}, df = ${e(c.pearson.df)}</td></tr>
+<tr><th scope="row">bootstrap of r over seeds</th><td id="pearson-bootstrap">${e(boot)}</td></tr>
+<tr><th scope="row">per-seed r</th><td id="pearson-per-seed">${e(perText)}</td></tr>
+<tr><th scope="row">r on first differences (descriptive)</th><td id="pearson-differences">${fd ? `r = ${e(fixed(fd.r, 3))}, p = ${e(pValue(fd.p))} over ${e(fd.n)} level-to-level changes` : 'undefined (needs 4 levels and non-constant changes)'}</td></tr>
+<tr><th scope="row">Spearman ρ (descriptive)</th><td id="spearman">ρ = ${e(fixed(c.spearman.rho, 3))}, p = ${e(pValue(c.spearman.p))}</td></tr>
+<tr><th scope="row">Kendall τ (descriptive)</th><td id="kendall">τ = ${e(fixed(c.kendall.tau, 3))}, p = ${e(pValue(c.kendall.p))} (${e(c.kendall.method)})</td></tr>
 </tbody></table>
+<p class="note">p-values over levels are descriptive: the levels of one run are not independent samples. Inference is over seeds: the per-seed r's t-interval and the bootstrap of the seed list.</p>
 </section>`;
 }
 
@@ -165,16 +186,16 @@ export function claimsSection(audit: readonly AuditRow[]): string {
     ? audit
         .map(
           (r) => `<tr class="verdict-${slug(r.verdict)}"><td>${e(r.claim)}</td><td>${e(r.thesis)}</td><td>${e(r.measured)}</td>` +
-            `<td>${e(r.tolerance)}</td><td class="verdict">${e(r.verdict)}</td></tr>`,
+            `<td>${e(r.tolerance)}</td><td>${e(r.d)}</td><td>${e(r.interval)}</td><td>${e(r.df)}</td><td class="verdict">${e(r.verdict)}</td><td class="rule">${e(r.rule)}</td></tr>`,
         )
         .join('\n')
-    : '<tr class="empty"><td colspan="5">No claims were audited.</td></tr>';
+    : '<tr class="empty"><td colspan="9">No claims were audited.</td></tr>';
   const counts = VERDICTS.map((v) => `${audit.filter((r) => r.verdict === v).length} ${v}`).join(', ');
   return `<section id="claims-section">
 <h2>Thesis claims</h2>
-<p>${e(counts)}.</p>
+<p>${e(counts)}. d = measured − thesis value (or − the bound of a one-sided claim); its 90% interval's ends are the one-sided 95% bounds the verdict reads (PROTOCOL.md Part 2).</p>
 <table id="claims">
-<thead><tr><th>Claim</th><th>Thesis</th><th>Measured</th><th>Tolerance</th><th>Verdict</th></tr></thead>
+<thead><tr><th>Claim</th><th>Thesis</th><th>Measured</th><th>Tolerance</th><th>d</th><th>90% interval of d</th><th>df / B</th><th>Verdict</th><th>Rule</th></tr></thead>
 <tbody>
 ${body}
 </tbody>

@@ -20,6 +20,7 @@ import {
   type Verification,
 } from './html-sections.ts';
 import type { ReportPredicate } from './types.ts';
+import type { CorrelationInference } from '../statistics/correlation.ts';
 
 // report.html: one self-contained page. The figures' SVGs are inlined, example PNGs embedded as
 // data: URIs and the CSS is inline; a Content-Security-Policy forbids any network request, so the
@@ -30,6 +31,8 @@ export type { AuditRow, Verification } from './html-sections.ts';
 export interface ReportHtmlExtras {
   verification: Verification;
   audit: AuditRow[];
+  /** Per-seed r, bootstrap of r, r on first differences (src/statistics/correlation.ts). */
+  correlation?: CorrelationInference | null;
   /** Example PNG paths relative to the run folder, e.g. examples/seed-333-level-00.png. */
   examples: string[];
 }
@@ -50,7 +53,7 @@ table{border-collapse:collapse;margin:6px 0;font-size:.9rem}th,td{border:1px sol
 thead th{background:#f3f3f3}table.kv th{background:#fafafa;font-weight:600;white-space:nowrap}
 #levels td{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 #claims .verdict{font-weight:600;white-space:nowrap}
-tr.verdict-reproduced .verdict{color:#137333}tr.verdict-not-reproduced .verdict{color:#b3261e}tr.verdict-not-applicable .verdict{color:#666}
+tr.verdict-reproduced .verdict{color:#137333}tr.verdict-not-reproduced .verdict{color:#b3261e}tr.verdict-inconclusive .verdict{color:#a15c00}tr.verdict-structural .verdict,tr.verdict-not-applicable .verdict{color:#666}#claims .rule{font-size:.8rem;color:#444}
 details{margin:10px 0}summary{cursor:pointer;font-weight:600}pre{background:#f7f7f7;padding:10px;overflow:auto;font-size:.8rem;max-height:420px}
 figure{margin:12px 0}figure svg{max-width:100%;height:auto}figcaption{color:#555;font-size:.85rem}
 .example{display:inline-block;margin:4px 12px 4px 0}.example img{image-rendering:pixelated;max-width:100%;border:1px solid #ddd}
@@ -101,14 +104,14 @@ export function renderReportHtml(
 ${headerSection(p)}
 ${subsetWarning(p)}
 ${verificationSection(extras.verification)}
+${claimsSection(extras.audit)}
+${correlationsSection(p, extras.correlation ?? null)}
+${figuresSection(inlineSvg(assets.svgByLevel, 'fig-level', FIGURE_FILES.byLevel), inlineSvg(assets.svgVsDensity, 'fig-density', FIGURE_FILES.vsDensity))}
+${levelsSection(p)}
+${examplesSection(assets.examples)}
 ${protocolSection(p)}
 ${datasetSection(p)}
 ${environmentSection(p)}
-${figuresSection(inlineSvg(assets.svgByLevel, 'fig-level', FIGURE_FILES.byLevel), inlineSvg(assets.svgVsDensity, 'fig-density', FIGURE_FILES.vsDensity))}
-${levelsSection(p)}
-${correlationsSection(p)}
-${claimsSection(extras.audit)}
-${examplesSection(assets.examples)}
 </body>
 </html>
 `;

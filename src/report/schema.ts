@@ -1,6 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
-import { PROTOCOL_SCHEMA } from '../protocol/schema.ts';
-import { PROTOCOL_SCHEMA_V1 } from './schema-v1.ts';
+import { LEGACY_PROTOCOL_SCHEMA, PROTOCOL_SCHEMA } from '../protocol/schema.ts';
 import {
   PREDICATE_TYPE,
   type ArtifactDigest,
@@ -12,6 +11,7 @@ import {
   type MeanStd,
   type Provenance,
   type ReportPredicate,
+  type SeedSummary,
   type SeedResult,
 } from './types.ts';
 import {
@@ -65,7 +65,9 @@ const count = { type: 'integer', minimum: 0 } as const;
 const pValue = { type: 'number', minimum: 0, maximum: 1 } as const;
 const coefficient = { type: 'number', minimum: -1, maximum: 1 } as const;
 
-const meanStd = (range: { minimum: number; maximum?: number }): Schema => closedObject<MeanStd>()({ mean: { type: 'number', ...range }, std: nonNegative });
+const legacyMeanStd = (range: { minimum: number; maximum?: number }): Schema => closedObject<MeanStd>()({ mean: { type: 'number', ...range }, std: nonNegative });
+const seedSummary = (range: { minimum: number; maximum?: number }): Schema =>
+  closedObject<SeedSummary>()({ mean: { type: 'number', ...range }, sd: nonNegative, n: { type: 'integer', minimum: 1 }, lo95: nullable({ type: 'number' }), hi95: nullable({ type: 'number' }) });
 
 const provenance = closedObject<Provenance>()({
   backend: { type: 'string', minLength: 1 },
@@ -117,19 +119,25 @@ const seedResult = closedObject<SeedResult>()({
   levels: { type: 'array', items: levelMetrics },
 });
 
-const fractionMeanStd = meanStd({ minimum: 0, maximum: 1 });
-const levelAggregate = closedObject<LevelAggregate>()({
-  level: count,
-  remainingWeights: count,
-  density: fraction,
-  cleanAccuracy: fractionMeanStd,
-  noisyAccuracy: fractionMeanStd,
-  meanIoU: fractionMeanStd,
-  heatmapStd: fractionMeanStd,
-  heatmapMean: fractionMeanStd,
-  zeroHeatmaps: meanStd({ minimum: 0 }),
-  nonFiniteHeatmaps: meanStd({ minimum: 0 }),
-});
+// The aggregate row, in the current form (SeedSummary per metric) and in the form reports had
+// before PROTOCOL.md Part 2 ({mean, std}); which one a report must use follows its protocol.
+const aggregateRow = (summary: (range: { minimum: number; maximum?: number }) => Schema): Schema => {
+  const frac = summary({ minimum: 0, maximum: 1 });
+  return closedObject<LevelAggregate>()({
+    level: count,
+    remainingWeights: count,
+    density: fraction,
+    cleanAccuracy: frac,
+    noisyAccuracy: frac,
+    meanIoU: frac,
+    heatmapStd: frac,
+    heatmapMean: frac,
+    zeroHeatmaps: summary({ minimum: 0 }),
+    nonFiniteHeatmaps: summary({ minimum: 0 }),
+  });
+};
+const levelAggregate = aggregateRow(seedSummary);
+const legacyLevelAggregate = aggregateRow(legacyMeanStd);
 
 const correlation = closedObject<Correlation>()({
   pearson: closedObject<Correlation['pearson']>()({ r: coefficient, p: pValue, df: count }),
@@ -146,9 +154,7 @@ const artifactDigest = closedObject<ArtifactDigest>()({
 
 const text = { type: 'string' } as const;
 
-export const REPORT_PREDICATE_SCHEMA: Schema = {
-  $id: 'https://prunecam.dev/schema/report-predicate.json',
-  ...optionalFields(closedObject<ReportPredicate>()({
+const currentPredicate = optionalFields(closedObject<ReportPredicate>()({
     schemaVersion: { type: 'integer', minimum: 2 },
     runId: { type: 'string', pattern: SHA256_HEX },
     // The protocol's own schema (closed, ranged), shared with the run command's validation.
@@ -180,20 +186,31 @@ export const REPORT_PREDICATE_SCHEMA: Schema = {
     aggregate: { type: 'array', items: levelAggregate },
     correlation: nullable(correlation),
     artifacts: { type: 'array', items: artifactDigest },
-  }), ['schemaVersion', 'resumedAt']),
-};
+}), ['schemaVersion', 'resumedAt']);
 
 /**
- * Version-1 reports (no schemaVersion field): the same layout, but their protocol follows the
- * protocol schema of that time (or the current one: reports written between the Part 2 protocol
- * and version 2), and none of version 2's fields may appear.
+ * A report written before PROTOCOL.md Part 2 (e.g. the published reports/thesis-mnist): its
+ * protocol has explain.method and no metrics/controls/statistics, its aggregate {mean, std}.
+ * Signed reports are immutable, so the schema keeps reading them; readers derive intervals from
+ * the per-seed values, which both forms carry.
  */
-function predicateSchemaV1(protocolId: string, id: string): Schema {
-  const properties: Record<string, Schema> = { ...(REPORT_PREDICATE_SCHEMA.properties as Record<string, Schema>), protocol: { $ref: protocolId } };
-  delete properties.schemaVersion;
-  delete properties.resumedAt;
-  return { ...REPORT_PREDICATE_SCHEMA, $id: id, properties };
+const legacyPredicate: Schema = {
+  ...currentPredicate,
+  properties: { ...(currentPredicate.properties as Record<string, Schema>), protocol: LEGACY_PROTOCOL_SCHEMA, aggregate: { type: 'array', items: legacyLevelAggregate } },
+};
+
+/** True when a predicate's protocol predates Part 2 (no `statistics` field). */
+export function isLegacyProtocol(protocol: unknown): boolean {
+  return typeof protocol === 'object' && protocol !== null && !('statistics' in protocol);
 }
+
+export const REPORT_PREDICATE_SCHEMA: Schema = {
+  $id: 'https://prunecam.dev/schema/report-predicate.json',
+  // if/then/else rather than anyOf, so a broken report's errors name the fields of its own form.
+  if: { type: 'object', required: ['protocol'], properties: { protocol: { type: 'object', not: { properties: { statistics: true }, required: ['statistics'] } } } },
+  then: legacyPredicate,
+  else: currentPredicate,
+};
 
 /** The in-toto Statement v1 layer; its predicate is checked by REPORT_PREDICATE_SCHEMA separately. */
 export const STATEMENT_SCHEMA = {
@@ -229,10 +246,7 @@ export const STATEMENT_SCHEMA = {
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 ajv.addSchema(PROTOCOL_SCHEMA);
-ajv.addSchema(PROTOCOL_SCHEMA_V1);
 const validatePredicateSchema = ajv.compile(REPORT_PREDICATE_SCHEMA);
-const validateV1WithOldProtocol = ajv.compile(predicateSchemaV1(PROTOCOL_SCHEMA_V1.$id, 'https://prunecam.dev/schema/report-predicate-v1.json'));
-const validateV1WithProtocol = ajv.compile(predicateSchemaV1(PROTOCOL_SCHEMA.$id, 'https://prunecam.dev/schema/report-predicate-v1-part2.json'));
 const validateStatementSchema = ajv.compile(STATEMENT_SCHEMA);
 
 /** One message per error: "<JSON pointer> <problem>", e.g. "/seeds/0/levels/3/meanIoU must be number". */
@@ -259,12 +273,7 @@ function messages(errors: ErrorObject[] | null | undefined): string[] {
 
 /** Schema violations of a report predicate (empty when valid). */
 export function predicateErrors(value: unknown): string[] {
-  const v1 = typeof value === 'object' && value !== null && !('schemaVersion' in value);
-  // A version-1 report's protocol is the old layout unless it has the Part 2 `metrics` section.
-  const protocol = (value as { protocol?: unknown } | null)?.protocol;
-  const part2 = typeof protocol === 'object' && protocol !== null && 'metrics' in protocol;
-  const validate = !v1 ? validatePredicateSchema : part2 ? validateV1WithProtocol : validateV1WithOldProtocol;
-  return validate(value) ? [] : messages(validate.errors);
+  return validatePredicateSchema(value) ? [] : messages(validatePredicateSchema.errors);
 }
 
 /** Schema violations of an in-toto statement's envelope fields (empty when valid). */

@@ -3,7 +3,7 @@ import type { Correlation, LevelAggregate, SeedResult } from '../results/types.t
 
 // The domain types (a seed's per-level metrics, aggregates, correlations) live in src/results;
 // they are re-exported here for the report's readers.
-export type { Correlation, LevelAggregate, LevelMetrics, MeanStd, Provenance, SeedResult } from '../results/types.ts';
+export type { Correlation, LevelAggregate, LevelMetrics, MeanStd, Provenance, SeedResult, SeedSummary } from '../results/types.ts';
 
 // The report: the predicate of the signed in-toto statement. The run loop fills it; the report
 // module validates, signs, verifies, audits and diffs it.

@@ -1,3 +1,5 @@
+import type { SeedSummary } from '../statistics/summary.ts';
+
 // What an experiment produces: a seed's metrics at each pruning level, their aggregates over
 // seeds and the correlations across levels. The run loop fills these; the report signs them.
 
@@ -42,24 +44,32 @@ export interface SeedResult {
   levels: LevelMetrics[];
 }
 
+/** A metric summarised over seeds: mean, sample sd, n and the 95% t-interval (src/statistics/summary.ts). */
+export type { SeedSummary } from '../statistics/summary.ts';
+
+/** The aggregate of reports written before PROTOCOL.md Part 2 (no n, no interval); still readable. */
 export interface MeanStd {
   mean: number;
   std: number;
 }
 
-/** Per-level aggregate over seeds (std: sample standard deviation, 0 for one seed). */
+/** Per-level aggregate over seeds: every metric as a SeedSummary. */
 export interface LevelAggregate {
   level: number;
   remainingWeights: number;
   density: number;
-  cleanAccuracy: MeanStd;
-  noisyAccuracy: MeanStd;
-  meanIoU: MeanStd;
-  heatmapStd: MeanStd;
-  heatmapMean: MeanStd;
-  zeroHeatmaps: MeanStd;
-  nonFiniteHeatmaps: MeanStd;
+  cleanAccuracy: SeedSummary;
+  noisyAccuracy: SeedSummary;
+  meanIoU: SeedSummary;
+  heatmapStd: SeedSummary;
+  heatmapMean: SeedSummary;
+  zeroHeatmaps: SeedSummary;
+  nonFiniteHeatmaps: SeedSummary;
 }
+
+/** The level metrics every aggregate row summarises (the Part 1 columns). */
+export const AGGREGATED_METRICS = ['cleanAccuracy', 'noisyAccuracy', 'meanIoU', 'heatmapStd', 'heatmapMean', 'zeroHeatmaps', 'nonFiniteHeatmaps'] as const;
+export type AggregatedMetric = (typeof AGGREGATED_METRICS)[number];
 
 export interface Correlation {
   /** Pearson r with the two-sided Student-t p-value (n-2 degrees of freedom). */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { SMOKE, THESIS } from '../../../src/protocol/builtin.ts';
 import { runId } from '../../../src/protocol/resolve.ts';
-import type { Correlation, LevelAggregate, LevelMetrics, MeanStd, ReportPredicate, SeedResult } from '../../../src/report/types.ts';
+import type { Correlation, LevelAggregate, LevelMetrics, ReportPredicate, SeedResult, SeedSummary } from '../../../src/report/types.ts';
 
 // fast-check arbitraries of schema-valid report predicates: any finite value in each field's
 // range, any Unicode text, 1-3 seeds of 0-4 levels. Artifacts are left empty for the spec to fill.
@@ -14,7 +14,8 @@ const coefficient = num(-1, 1);
 const text = fc.string({ unit: 'binary', maxLength: 12 });
 const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
 const isoDate = fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString());
-const meanStd = (mean: fc.Arbitrary<number>): fc.Arbitrary<MeanStd> => fc.record({ mean, std: nonNegative });
+const meanStd = (mean: fc.Arbitrary<number>): fc.Arbitrary<SeedSummary> =>
+  fc.record({ mean, sd: nonNegative, n: fc.integer({ min: 1, max: 50 }), lo95: fc.option(num(-1e9, 1e9), { nil: null }), hi95: fc.option(num(-1e9, 1e9), { nil: null }) });
 
 const levelMetrics = (level: number): fc.Arbitrary<LevelMetrics> =>
   fc.record({

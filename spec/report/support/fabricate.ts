@@ -1,10 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { aggregateLevels } from '../../../src/experiment/aggregate.ts';
 import { THESIS } from '../../../src/protocol/builtin.ts';
 import { runId } from '../../../src/protocol/resolve.ts';
 import type { ProtocolConfig } from '../../../src/protocol/types.ts';
-import type { ArtifactDigest, Correlation, DatasetIdentity, LevelAggregate, LevelMetrics, ReportPredicate } from '../../../src/report/types.ts';
+import type { ArtifactDigest, Correlation, DatasetIdentity, LevelMetrics, ReportPredicate } from '../../../src/report/types.ts';
 
 // Fabricated, schema-valid report predicates for the report specs. Nothing here computes a
 // metric: every value is chosen by the spec that uses it.
@@ -72,19 +73,8 @@ export function fabricatePredicate(opts: FabricateOptions = {}): ReportPredicate
     };
   };
   const levels = Array.from({ length: n }, (_, l) => levelMetrics(l));
-  // Every seed gets the same values, so each aggregate mean is the level value and std is 0.
-  const aggregate: LevelAggregate[] = levels.map((l) => ({
-    level: l.level,
-    remainingWeights: l.remainingWeights,
-    density: l.density,
-    cleanAccuracy: { mean: l.cleanAccuracy, std: 0 },
-    noisyAccuracy: { mean: l.noisyAccuracy, std: 0 },
-    meanIoU: { mean: l.meanIoU, std: 0 },
-    heatmapStd: { mean: l.heatmapStd, std: 0 },
-    heatmapMean: { mean: l.heatmapMean, std: 0 },
-    zeroHeatmaps: { mean: 0, std: 0 },
-    nonFiniteHeatmaps: { mean: 0, std: 0 },
-  }));
+  // Every seed gets the same values: each aggregate mean is the level value, sd 0.
+  const seeds = protocol.seeds.map((seed) => ({ seed, pretrain: { finalTrainLoss: 0.1, wallTimeS: 10 }, levels: structuredClone(levels) }));
   return {
     runId: runId(protocol),
     protocol,
@@ -111,8 +101,8 @@ export function fabricatePredicate(opts: FabricateOptions = {}): ReportPredicate
     startedAt: '2025-01-01T00:00:00.000Z',
     finishedAt: '2025-01-01T01:00:00.000Z',
     computeTimeS: 3600,
-    seeds: protocol.seeds.map((seed) => ({ seed, pretrain: { finalTrainLoss: 0.1, wallTimeS: 10 }, levels: structuredClone(levels) })),
-    aggregate,
+    seeds,
+    aggregate: aggregateLevels(seeds),
     correlation: opts.correlation === undefined ? (n === 26 ? THESIS_LIKE_CORRELATION : null) : opts.correlation,
     artifacts: opts.artifacts ?? [],
   };

@@ -1,18 +1,20 @@
 // `prunecam audit REPORT`: compares a report with the thesis's headline claims.
 import { UsageError, flag, parseArgs, str } from '../args.ts';
-import { auditReport } from '../../report/audit.ts';
+import { auditReport, formatAuditTable, VERDICTS } from '../../report/audit.ts';
 import { DEFAULT_CLAIMS_PATH, loadClaims } from '../../report/claims.ts';
-import { formatTable } from '../../report/table.ts';
 import { verifyReport } from '../../report/verify.ts';
 import { describeVerification } from './verify.ts';
 import type { Command } from './types.ts';
 
 const USAGE = `usage: prunecam audit REPORT [--json] [--pubkey PEM] [--claims FILE]
 
-  Verifies REPORT (as 'prunecam verify' does), then gives each thesis claim a verdict:
-  reproduced, not reproduced, or not applicable (the run cannot speak to it: another protocol
-  or dataset, too few levels). Prints claim, thesis value, measured value, tolerance, verdict.
-  Exit status: 0 when the report verifies and no applicable claim fails; 1 when it does not
+  Verifies REPORT (as 'prunecam verify' does), then judges each thesis claim from the report's
+  per-seed values by PROTOCOL.md Part 2 "Statistics for claims": reproduced, not reproduced,
+  inconclusive (seed noise too large to tell; says how many seeds would decide it), structural
+  (fixed by the pruning rule) or not applicable (a Part 1 condition differs: another protocol or
+  dataset, too few levels). Prints each claim's estimate, d (estimate − thesis value, or − the
+  bound of a one-sided claim), the 90% interval of d, its df or bootstrap size, and the verdict.
+  Exit status: 0 when the report verifies and no claim is not reproduced; 1 when it does not
   verify or a claim is not reproduced; 2 when the report cannot be read as a report at all.
 
   --json         print the verification and the verdicts as JSON
@@ -41,14 +43,14 @@ export const AUDIT: Command = {
     }
     const out = describeVerification(path, verification);
     if (!verification.ok) out.push('WARNING: the report does not verify; the values below are unverified');
-    out.push('', formatTable(['claim', 'thesis', 'measured', 'tolerance', 'verdict'], audit.results.map((r) => [r.id, r.thesisText, r.measuredText, r.toleranceText, r.verdict])), '');
-    for (const r of audit.results.filter((x) => x.reason && x.verdict === 'not reproduced')) out.push(`${r.id}: ${r.claim}: ${r.reason}`);
+    out.push('', formatAuditTable(audit), '');
+    for (const r of audit.results.filter((x) => x.verdict !== 'not applicable')) out.push(`${r.id}: ${r.rule}`);
     const na = audit.results.filter((x) => x.verdict === 'not applicable' && x.reason !== undefined);
     // When the whole report is out of scope, one note says why instead of one line per claim.
     if (!audit.notes.some((n) => n.startsWith('no claim applies'))) for (const r of na) out.push(`${r.id}: not applicable: ${r.reason}`);
     out.push(...audit.notes.map((n) => `note: ${n}`));
     const c = audit.counts;
-    out.push(`${c.reproduced} reproduced, ${c['not reproduced']} not reproduced, ${c['not applicable']} not applicable`);
+    out.push(VERDICTS.map((v) => `${c[v]} ${v}`).join(', '));
     console.log(out.join('\n'));
     return exit;
   },

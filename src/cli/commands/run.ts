@@ -3,23 +3,28 @@ import type { BackendChoice } from '../../backend/select.ts';
 import type { DatasetName } from '../../protocol/types.ts';
 import { runExperiment } from '../../experiment/run.ts';
 import type { Command } from './types.ts';
+import { parseSeedList } from '../../protocol/seed-list.ts';
 
 const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
 const DATASETS = ['mnist', 'mnist-embedded', 'fashion-mnist'];
 
-const USAGE = `usage: prunecam run [--protocol thesis|smoke|FILE] [--seeds 333,334,335]
+const USAGE = `usage: prunecam run [--protocol thesis|smoke|FILE] [--seeds 333-352|333,334,335]
                     [--dataset mnist|mnist-embedded|fashion-mnist] [--data-dir DIR]
                     [--backend auto|tensorflow|wasm|cpu] [--jobs N] [--out reports/runs] [--key PEM]
 
 Runs (or resumes) the experiment into OUT/<run id>/: checkpoints per level, levels.csv,
 figures, example heatmaps, the signed report.json and report.html. Re-running the same
-configuration skips finished levels. Without MNIST files in data/mnist it falls back to the
+configuration skips finished levels. The run id does not depend on the seeds: running again
+with more seeds (e.g. --seeds 333-352 after 333-335) computes only the new ones. Without MNIST files in data/mnist it falls back to the
 embedded 10,000-image subset (say --dataset mnist to refuse the fallback).`;
 
+/** --seeds: numbers and inclusive ranges, e.g. 333-352 or 333,335,340-345. */
 export function parseSeeds(v: string): number[] {
-  const parts = v.split(',').map((s) => s.trim());
-  if (parts.some((p) => !/^\d+$/.test(p))) throw new UsageError(`--seeds must be a comma-separated list of whole numbers, got '${v}'`);
-  return parts.map(Number);
+  try {
+    return parseSeedList(v);
+  } catch (e) {
+    throw new UsageError(`--seeds must list seeds and ranges like 333-352 or 333,335,340-345: ${(e as Error).message}`);
+  }
 }
 
 export const RUN: Command = {
