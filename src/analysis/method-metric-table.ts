@@ -169,7 +169,7 @@ export function tableRows(t: MethodMetricTable): string[][] {
 /** The table as plain text (`prunecam audit`). */
 export function formatMethodMetricTable(t: MethodMetricTable): string {
   if (t.cells.length === 0) return 'method x metric table: the report has no per-method scores (written before PROTOCOL.md Part 2)';
-  const skipped = t.cells.find((c) => c.bootstrapSkipped)?.bootstrapSkipped;
+  const skipped = t.cells.find((c) => c.bootstrapSkipped?.includes('needs at least'))?.bootstrapSkipped;
   const lines = [
     'Method x metric: correlation of per-level mean clean accuracy with each per-level mean metric (descriptive, not thesis claims)',
     formatTable(TABLE_HEADER, tableRows(t)),

@@ -26,7 +26,7 @@ export function methodMetricSection(t: MethodMetricTable): string {
     );
     return `<tbody data-metric="${e(metric)}">\n${[...cells, ...base].join('\n')}\n</tbody>`;
   });
-  const skipped = t.cells.find((c) => c.bootstrapSkipped)?.bootstrapSkipped;
+  const skipped = t.cells.find((c) => c.bootstrapSkipped?.includes('needs at least'))?.bootstrapSkipped;
   return `<section id="method-metric">
 <h2>Every explainer and metric against clean accuracy</h2>
 <table id="method-metric-table">
