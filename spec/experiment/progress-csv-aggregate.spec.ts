@@ -50,14 +50,15 @@ describe('progress', () => {
 });
 
 describe('levels.csv', () => {
-  it('plain CSV: a header, then one row per seed and level, sorted, with nonFiniteHeatmaps', () => {
+  it('plain CSV: a header, then one row per seed and level, sorted; Part 1 fields as Grad-CAM++ scores when a level has no Part 2 scores', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'prunecam-csv-')), 'levels.csv');
     writeLevelsCsv(path, [{ seed: 2, metrics: metrics(0, 0.5) }, { seed: 1, metrics: metrics(1, 0.25) }, { seed: 1, metrics: { ...metrics(0, 0.75), nonFiniteHeatmaps: 3 } }]);
     const lines = readFileSync(path, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('seed,level,remainingWeights,density,cleanAccuracy,noisyAccuracy,meanIoU,heatmapMean,heatmapStd,zeroHeatmaps,nonFiniteHeatmaps,finalTrainLoss,wallTimeS');
-    expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['1,0', '1,1', '2,0']);
-    expect(lines[1].split(',')[4]).toBe('0.75');
-    expect(lines[1].split(',')[10]).toBe('3');
+    expect(lines[0]).toBe('seed,level,method,kind,remainingWeights,density,cleanAccuracy,noisyAccuracy,finalTrainLoss,wallTimeS,softIoU,pointingGame,relevanceMass,relevanceRank,topKIntersection,auc,softIoUNonZero,deletionAuc,deletionExcluded,heatmapMean,heatmapStd,zeroHeatmaps,nonFiniteHeatmaps');
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual(['1,0,gradcampp,explainer', '1,1,gradcampp,explainer', '2,0,gradcampp,explainer']);
+    const header = lines[0].split(',');
+    const row = Object.fromEntries(header.map((h, i) => [h, lines[1].split(',')[i]]));
+    expect(row).toMatchObject({ cleanAccuracy: '0.75', softIoU: String(0.75 / 4), nonFiniteHeatmaps: '3', pointingGame: '' });
   });
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFigures } from '../../src/report/figures.ts';
 import { writeReportHtml, type AuditRow, type ReportHtmlExtras } from '../../src/report/html.ts';
-import { writeExamplesPng, type HeatmapExample } from '../../src/report/png.ts';
+import { writeExamplesPng, writeMethodsGridPng, type HeatmapExample } from '../../src/report/png.ts';
 import type { ReportPredicate } from '../../src/report/types.ts';
 import { fabricatePredicate, type FabricateOptions } from '../support/predicate.ts';
 
@@ -47,7 +47,8 @@ export interface FabricatedRun {
 /** Writes figures, example PNGs (seed 333 at three levels) and report.html into a temp folder. */
 export async function fabricateRun(opts: FabricateOptions & { verified?: boolean } = {}): Promise<FabricatedRun> {
   const runDir = mkdtempSync(join(tmpdir(), 'prunecam-run-'));
-  const predicate = fabricatePredicate(opts);
+  // Part 2 scores unless asked otherwise, so the HTML specs see every section.
+  const predicate = fabricatePredicate({ part2: true, ...opts });
   const figures = await writeFigures(runDir, predicate);
   const last = predicate.aggregate.length - 1;
   const examples = [...new Set([0, Math.min(10, last), last])].map((level) => {
@@ -55,11 +56,20 @@ export async function fabricateRun(opts: FabricateOptions & { verified?: boolean
     writeExamplesPng(join(runDir, rel), [syntheticExample(0, 3, 3), syntheticExample(2, 8, level === last ? 1 : 8)]);
     return rel;
   });
+  const methodExamples = predicate.seeds[0].levels[0].methods
+    ? [0, 5].filter((l) => l <= last).map((level) => {
+        const rel = `examples/methods-seed-333-level-${String(level).padStart(2, '0')}.png`;
+        const ex = syntheticExample(0, 3, 3);
+        writeMethodsGridPng(join(runDir, rel), [0, 1].map(() => ({ noisy: ex.noisy, heatmaps: Array.from({ length: 10 }, () => ex.heatmap) })));
+        return rel;
+      })
+    : [];
   const ok = opts.verified ?? true;
   const extras: ReportHtmlExtras = {
     verification: { ok, message: ok ? 'DSSE signature valid (key id fabricated-key)' : 'signature mismatch <for key "x">' },
     audit: AUDIT,
     examples,
+    methodExamples,
   };
   writeReportHtml(runDir, predicate, extras);
   return { runDir, predicate, extras, figures };

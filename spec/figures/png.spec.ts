@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import zlib from 'node:zlib';
 import pngjs from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { composeExamples, encodePng, writeExamplesPng, type HeatmapExample } from '../../src/report/png.ts';
+import { composeExamples, composeMethodsGrid, encodePng, writeExamplesPng, type HeatmapExample } from '../../src/report/png.ts';
 
 // Every PNG is decoded by pngjs (an independent decoder that checks the chunk CRCs); the expected
 // pixel values are derived by hand from the layout and the jet formula documented in png.ts.
@@ -135,5 +135,28 @@ describe('example heatmap grid', () => {
     expect(() => composeExamples([])).toThrow(/no examples/);
     expect(() => composeExamples([{ ...examples[0], predicted: 1.5 }])).toThrow(/predicted 1.5/);
     expect(() => composeExamples(examples, { scale: 0 })).toThrow(/scale 0/);
+  });
+});
+
+describe('every-method grid', () => {
+  it('rows of images, columns noisy + one jet panel per source, at the documented offsets', () => {
+    const side = 28;
+    const noisy = new Float32Array(side * side).fill(0.5);
+    const zero = new Float32Array(side * side);
+    const one = new Float32Array(side * side).fill(1);
+    const img = composeMethodsGrid([{ noisy, heatmaps: [zero, one, [...one].map(() => NaN)] }, { noisy, heatmaps: [one, zero, zero] }], { scale: 2, gap: 3 });
+    const P = side * 2;
+    // width = c(P+g)+g with c = 4 columns, height = n(P+g)+g with n = 2 rows
+    expect(img.width).toBe(4 * (P + 3) + 3);
+    expect(img.height).toBe(2 * (P + 3) + 3);
+    const decoded = decode(encodePng(img));
+    const at = (x: number, y: number) => [...decoded.data.subarray((y * decoded.width + x) * 4, (y * decoded.width + x) * 4 + 3)];
+    expect(at(3, 3)).toEqual([128, 128, 128]); // noisy 0.5 in grey
+    expect(at(3 + (P + 3), 3)).toEqual([0, 0, 128]); // jet(0) = (0, 0, 0.5)
+    expect(at(3 + 2 * (P + 3), 3)).toEqual([128, 0, 0]); // jet(1) = (0.5, 0, 0)
+    expect(at(3 + 3 * (P + 3), 3)).toEqual([0, 0, 128]); // non-finite drawn as 0
+    expect(at(3 + (P + 3), 3 + (P + 3))).toEqual([128, 0, 0]);
+    expect(at(1, 1)).toEqual([255, 255, 255]);
+    expect(() => composeMethodsGrid([{ noisy, heatmaps: [zero] }, { noisy, heatmaps: [] }])).toThrow(/row 1 has 0 heatmaps/);
   });
 });

@@ -63,18 +63,26 @@ describe.skipIf(!HAS_CHROMIUM)(`report.html in Chromium${HAS_CHROMIUM ? '' : ` (
     const rows = page.locator('#claims tbody tr');
     await expect(rows.count()).resolves.toBe(AUDIT.length);
     await expect(rows.nth(0).locator('td.verdict').textContent()).resolves.toBe('reproduced');
-    await expect(rows.nth(2).locator('td').first().textContent()).resolves.toBe(HOSTILE_CLAIM);
+    await expect(rows.nth(AUDIT.findIndex((r) => r.claim === HOSTILE_CLAIM)).locator('td').first().textContent()).resolves.toBe(HOSTILE_CLAIM);
     await expect(page.evaluate(() => document.scripts.length)).resolves.toBe(0);
   });
 
   it('shows the correlations, the verification status, the subset banner and decoded example images', async () => {
-    await expect(page.locator('#correlations').textContent()).resolves.toMatch(/Pearson r\s*r = 0\.\d{3}, p = 1\.00e-12, df = 24/);
+    await expect(page.locator('#correlations').textContent()).resolves.toMatch(/Pearson r \(descriptive\)\s*r = 0\.\d{3}, p = 1\.00e-12, df = 24/);
     await expect(page.locator('#verification').getAttribute('class')).resolves.toBe('ok');
     expect(await page.locator('#subset-warning').isVisible()).toBe(true);
     const imgs = page.locator('#examples img');
     await expect(imgs.count()).resolves.toBe(run.extras.examples.length);
     const sizes = await imgs.evaluateAll((els) => els.map((el) => [(el as HTMLImageElement).naturalWidth, (el as HTMLImageElement).naturalHeight]));
     expect(sizes).toEqual(run.extras.examples.map(() => [476, 236])); // 2 rows: 4*112 + 7*4 by 4 + 2*116
+  });
+
+  it('renders the Part 2 sections: the method x metric table and the figures with one line per series', async () => {
+    await expect(page.locator('#method-metric-table tbody tr.explainer').count()).resolves.toBe(7 * 8);
+    await expect(page.locator('#figure-iou-every-method g.source_iou_lines_marks').count()).resolves.toBe(10);
+    const box = await page.locator('#figure-metrics svg').boundingBox();
+    expect(box!.width).toBeGreaterThan(300);
+    await expect(page.locator('#method-examples a').count()).resolves.toBe(run.extras.methodExamples!.length);
   });
 
   it('logs no console errors and makes no failed or network requests; screenshot for review', async () => {

@@ -116,6 +116,61 @@ describe('report.html', () => {
   });
 });
 
+describe('report.html Part 2 sections', () => {
+  const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+  it('come after the Part 1 figures and before the per-level table', () => {
+    const order = ['id="figures"', 'id="method-metric"', 'id="part2-figures"', 'id="paired-differences-section"', 'id="method-examples"', 'id="levels-section"'].map((m) => html.indexOf(m));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('the method x metric table: a row per explainer and metric, baselines beside each metric', () => {
+    const table = element('table', 'method-metric-table');
+    // 7 explainers and 3 baselines for each of the 8 metrics
+    expect(count(table, '<tr class="explainer"')).toBe(7 * 8);
+    expect(count(table, '<tr class="baseline"')).toBe(3 * 8);
+    expect(table).toContain('data-method="gradcampp" data-metric="softIoUNonZero"');
+    expect(table).toContain('data-baseline="centre" data-metric="deletionAuc"');
+    // Grad-CAM++'s soft IoU is Part 1's IoU: its r is the headline r
+    const row = table.slice(table.indexOf('data-method="gradcampp" data-metric="softIoU"'));
+    expect(row.slice(row.indexOf('<td class="r">') + 14, row.indexOf('</td>', row.indexOf('<td class="r">')))).toBe(run.predicate.correlation!.pearson.r.toFixed(3));
+    expect(element('section', 'method-metric')).toContain('descriptive');
+  });
+
+  it('inlines the Part 2 figures as SVG with one line per series', () => {
+    const iou = element('figure', 'figure-iou-every-method');
+    expect(iou).toMatch(/^<figure id="figure-iou-every-method"><svg /);
+    expect(count(iou, 'source_iou_lines_marks')).toBe(10);
+    // 8 metric panels x 10 sources
+    expect(count(element('figure', 'figure-metrics'), 'metric_lines_marks')).toBe(80);
+    // 6 randomisation levels (0, 5, ..., 25) x 7 explainers
+    expect(count(element('figure', 'figure-randomisation'), 'randomisation_lines_marks')).toBe(42);
+  });
+
+  it('the paired differences to RandomCAM: one row per other explainer', () => {
+    const table = element('table', 'paired-differences');
+    expect(rows(table)).toHaveLength(6);
+    expect(table).not.toContain('data-method="randomcam"');
+    expect(table).toContain('<th>deletion AUC (lower better)</th>');
+  });
+
+  it('links the every-method grids instead of embedding them', () => {
+    const section = element('section', 'method-examples');
+    expect(section).toContain('<a href="examples/methods-seed-333-level-00.png">');
+    expect(section).toContain('noisy input, Grad-CAM++, Grad-CAM');
+    expect(html).not.toContain('data:image/png;base64,' + readFileSync(join(run.runDir, 'examples/methods-seed-333-level-00.png')).toString('base64').slice(0, 200));
+  });
+
+  it('a report without Part 2 scores has none of these sections', async () => {
+    const r = await fabricateRun({ levels: 3, part2: false });
+    dirs.push(r.runDir);
+    const page = readFileSync(join(r.runDir, 'report.html'), 'utf8');
+    expect(page).not.toContain('id="part2"');
+    expect(r.figures).toHaveLength(2);
+  });
+});
+
 describe('report.html variants and errors', () => {
   it('a full-dataset, unverified run has no banner and a failed verification', async () => {
     const r = await fabricateRun({ levels: 3, verified: false });

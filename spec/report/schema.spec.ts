@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '../../src/report/keys.ts';
 import { assertWritablePredicate, nonFinitePaths, predicateErrors } from '../../src/report/schema.ts';
 import { writeSignedReport } from '../../src/report/sign.ts';
+import { fabricatePredicate as fabricatePart2 } from '../support/predicate.ts';
 import { fabricatePredicate, tempDir, THESIS_LIKE_CORRELATION, writeFiles } from './support/fabricate.ts';
 
 const cleanups: Array<() => void> = [];
@@ -99,6 +100,25 @@ describe('report predicate schema', () => {
     expect(predicateErrors(legacy)).toEqual([]);
     // A current protocol with the old aggregate form is an error, named by field.
     expect(predicateErrors({ ...p, aggregate: legacy.aggregate })).toContain('/aggregate/0/cleanAccuracy/std is not a known field');
+  });
+});
+
+describe('Part 2 scores', () => {
+  const withPart2 = (): Record<string, any> => ({ ...fabricatePart2({ levels: 4, part2: true }), artifacts: [{ name: 'levels.csv', sha256: 'e'.repeat(64), optional: false }] });
+
+  it('accept softIoUNonZero as a fraction or null, and its absence (reports written before it)', () => {
+    const p = withPart2();
+    expect(p.seeds[0].levels[0].methods.gradcampp.softIoUNonZero).toBeTypeOf('number');
+    expect(predicateErrors(p)).toEqual([]);
+    p.seeds[0].levels[1].methods.layercam.softIoUNonZero = null;
+    delete p.seeds[0].levels[2].baselines.input.softIoUNonZero;
+    expect(predicateErrors(p)).toEqual([]);
+  });
+
+  it('hold softIoUNonZero to [0, 1]', () => {
+    const p = withPart2();
+    p.seeds[0].levels[0].methods.gradcam.softIoUNonZero = 1.5;
+    expect(predicateErrors(p)).toContain('/seeds/0/levels/0/methods/gradcam/softIoUNonZero must be <= 1');
   });
 });
 

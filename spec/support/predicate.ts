@@ -3,6 +3,7 @@ import { THESIS, runId } from '../../src/protocol/index.ts';
 import { summarise } from '../../src/statistics/summary.ts';
 import type { ProtocolConfig } from '../../src/protocol/types.ts';
 import type { LevelAggregate, LevelMetrics, ReportPredicate, SeedResult, SeedSummary } from '../../src/report/types.ts';
+import { BASELINE_NAMES, EXPLAINER_NAMES, type HeatmapScores, type RandomisationStage } from '../../src/results/types.ts';
 
 // A fabricated but realistic ReportPredicate for specs that need one (figures, HTML, report
 // checks). Shapes follow PROTOCOL.md: remaining weights by the sparse_global rule (k = ceil(0.2 r)
@@ -20,6 +21,8 @@ export interface FabricateOptions {
   datasetDescription?: string;
   /** Overrides of the protocol name (also ends up in the text of the report). */
   protocolName?: string;
+  /** Add PROTOCOL.md Part 2 scores: every explainer and baseline at every level, randomisation at every fifth level. */
+  part2?: boolean;
 }
 
 const TOTAL_WEIGHTS = 2324;
@@ -75,6 +78,37 @@ function levelMetrics(seed: number, level: number, remaining: number): LevelMetr
   };
 }
 
+/** Deterministic Part 2 scores of one source: explainers follow the level's IoU, RandomCAM and the baselines do not. */
+function sourceScores(seed: number, level: number, m: LevelMetrics, k: number, kind: 'explainer' | 'baseline'): HeatmapScores {
+  const j = (what: number) => 0.01 * jitter(seed, level, 20 + 7 * k + what);
+  const base = kind === 'baseline' ? 0.3 + 0.1 * k : k === 6 ? 0.15 : m.meanIoU + 0.02 * k;
+  const clip = (v: number) => Math.min(1, Math.max(0, v));
+  const v = (offset: number, what: number) => clip(base + offset + (kind === 'baseline' ? 0 : j(what)));
+  return {
+    localisation: { softIoU: k === 0 && kind === 'explainer' ? m.meanIoU : v(0, 1), pointingGame: v(0.4, 2), relevanceMass: v(0.1, 3), relevanceRank: v(0.15, 4), topKIntersection: v(0.2, 5), auc: v(0.45, 6) },
+    softIoUNonZero: v(0.01, 7),
+    deletionAuc: clip(0.5 - base + j(8)),
+    deletionExcluded: 0,
+    heatmapMean: clip(0.2 + j(9)),
+    heatmapStd: clip(0.2 + j(10)),
+    zeroHeatmaps: 0,
+    nonFiniteHeatmaps: 0,
+  };
+}
+
+function withPart2(seed: number, m: LevelMetrics): LevelMetrics {
+  const methods = Object.fromEntries(EXPLAINER_NAMES.map((n, k) => [n, sourceScores(seed, m.level, m, k, 'explainer')]));
+  const baselines = Object.fromEntries(BASELINE_NAMES.map((n, k) => [n, sourceScores(seed, m.level, m, k, 'baseline')]));
+  const randomisation: RandomisationStage[] | undefined =
+    m.level % 5 === 0
+      ? (['fc', 'conv2', 'conv1'] as const).map((stage, i) => ({
+          stage,
+          similarity: Object.fromEntries(EXPLAINER_NAMES.map((n, k) => [n, { mean: Math.max(-1, Math.min(1, 0.9 - 0.3 * i - 0.05 * k + 0.02 * jitter(seed, m.level, 60 + k))), n: 100, undefinedCount: 0 }])),
+        }))
+      : undefined;
+  return { ...m, methods, baselines, ...(randomisation ? { randomisation } : {}) };
+}
+
 export function fabricatePredicate(opts: FabricateOptions = {}): ReportPredicate {
   const levels = opts.levels ?? 26;
   const seeds = opts.seeds ?? [333, 334, 335];
@@ -92,7 +126,7 @@ export function fabricatePredicate(opts: FabricateOptions = {}): ReportPredicate
   const seedResults: SeedResult[] = seeds.map((seed) => ({
     seed,
     pretrain: { finalTrainLoss: 0.07, wallTimeS: 95 },
-    levels: remaining.map((r, level) => levelMetrics(seed, level, r)),
+    levels: remaining.map((r, level) => (opts.part2 ? withPart2(seed, levelMetrics(seed, level, r)) : levelMetrics(seed, level, r))),
   }));
   const aggregate: LevelAggregate[] = remaining.map((r, level) => {
     const at = (pick: (m: LevelMetrics) => number) => meanStd(seedResults.map((s) => pick(s.levels[level])));

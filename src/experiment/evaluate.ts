@@ -17,7 +17,7 @@ import type { Evaluation } from '../prune/levels.ts';
 import { EXPLAINER_NAMES, type ExplainerName, type HeatmapScores } from '../results/types.ts';
 import type { Mask } from '../train/masks.ts';
 import { randomisationLevels, scoreHeatmaps } from './score-heatmaps.ts';
-import { writeExamplesPng } from '../report/png.ts';
+import { writeExamplesPng, writeMethodsGridPng } from '../report/png.ts';
 
 /** Logits of normalised images, in batches (no gradient, no tensor kept). */
 function logitsOf(weights: WeightSet, x: Float32Array, n: number, batch: number): Float32Array {
@@ -96,6 +96,18 @@ export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number,
       }));
       writeExamplesPng(join(runDir, exampleFile(seed, level)), examples);
     }
+    // Every method's and baseline's heatmaps side by side, for the protocol's first seed at the randomisation levels.
+    const gridRows = Math.min(METHOD_GRID_IMAGES, test.n);
+    if (seed === config.seeds[0] && randomisationAt.has(level) && gridRows > 0) {
+      const img = (maps: Float32Array, i: number) => maps.subarray(i * PIXELS, (i + 1) * PIXELS);
+      writeMethodsGridPng(
+        join(runDir, methodsExampleFile(seed, level)),
+        Array.from({ length: gridRows }, (_, i) => ({
+          noisy: img(noisy.images, i),
+          heatmaps: [...methods.map((m) => img(all.byMethod[m]!.cams, i)), ...baselineMaps.map((b) => img(b.maps, i))],
+        })),
+      );
+    }
     const randomisation =
       randomisationAt.has(level) && randomisationN > 0
         ? randomisationControl({
@@ -128,6 +140,14 @@ export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number,
       ...(randomisation ? { randomisation } : {}),
     };
   };
+}
+
+/** Images (rows) of the every-method example grid. */
+export const METHOD_GRID_IMAGES = 4;
+
+/** The every-method example grid of a seed and level, relative to the run folder. */
+export function methodsExampleFile(seed: number, level: number): string {
+  return `examples/methods-seed-${seed}-level-${String(level).padStart(2, '0')}.png`;
 }
 
 /** Example heatmaps of a seed and level, relative to the run folder. */

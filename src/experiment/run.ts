@@ -21,7 +21,7 @@ import { isTempFile, writeFileAtomic } from '../store/atomic.ts';
 import { aggregateLevels } from './aggregate.ts';
 import { AGGREGATE_CSV, LEVELS_CSV, writeAggregateCsv, writeLevelsCsv } from './csv.ts';
 import { describeEnvironment } from './environment.ts';
-import { exampleFile } from './evaluate.ts';
+import { exampleFile, methodsExampleFile } from './evaluate.ts';
 import { recordStart } from './history.ts';
 import { checkExistingCheckpoints } from './preflight.ts';
 import { currentProvenance } from './provenance.ts';
@@ -136,7 +136,7 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     progress.done();
 
     const aggregate = aggregateLevels(seeds);
-    writeAggregateCsv(join(runDir, AGGREGATE_CSV), aggregate);
+    writeAggregateCsv(join(runDir, AGGREGATE_CSV), aggregate, seeds);
     const correlation = correlationOf(aggregate, progress);
     const base: Omit<ReportPredicate, 'artifacts'> = {
       schemaVersion: REPORT_SCHEMA_VERSION,
@@ -171,6 +171,7 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
       verification: { ok: verification.ok, message: verification.ok ? `signature and all ${artifacts.length} artifacts verified (key id ${written.keyid.slice(0, 16)}…)` : verification.reasons.join('; ') },
       audit: auditRows(audit),
       correlation: correlationInferenceOf(written.predicate),
+      methodExamples: seeds[0] ? seeds.find((r) => r.seed === config.seeds[0])!.levels.map((l) => methodsExampleFile(config.seeds[0], l.level)).filter((f) => existsSync(join(runDir, f))) : [],
       examples: config.seeds.flatMap((s) => seeds.find((r) => r.seed === s)!.levels.map((l) => exampleFile(s, l.level))).filter((f) => existsSync(join(runDir, f))),
     });
     return { runDir, runId: id, predicate: written.predicate, reportPath: written.reportPath, htmlPath: join(runDir, htmlName), verified: verification.ok };

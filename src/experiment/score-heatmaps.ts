@@ -1,6 +1,6 @@
 import { PIXELS } from '../data/sources.ts';
 import { heatmapSummary } from '../metrics/iou.ts';
-import { scoreLocalisation } from '../metrics/localisation/index.ts';
+import { LOCALISATION_METRICS, scoreLocalisation } from '../metrics/localisation/index.ts';
 import type { DeletionResult } from '../metrics/deletion.ts';
 import type { MetricsConfig } from '../protocol/types.ts';
 import type { HeatmapScores } from '../results/types.ts';
@@ -23,6 +23,27 @@ function finiteOnly(heatmaps: Float32Array, n: number, nonFinite: ReadonlySet<nu
   return out;
 }
 
+/** Mean soft IoU over the finite heatmaps that are not all zero; null when there is none. */
+export function meanNonZeroSoftIoU(heatmaps: Float32Array, cleanImages: Float32Array, n: number, metrics: Pick<MetricsConfig, 'maskThreshold' | 'topK'>, skip: ReadonlySet<number>): number | null {
+  const perImage = LOCALISATION_METRICS.softIoU(heatmaps, cleanImages, n, metrics);
+  let sum = 0;
+  let count = 0;
+  for (let img = 0; img < n; img++) {
+    if (skip.has(img)) continue;
+    let zero = true;
+    for (let i = img * PIXELS; i < (img + 1) * PIXELS; i++) {
+      if (heatmaps[i] !== 0) {
+        zero = false;
+        break;
+      }
+    }
+    if (zero || !Number.isFinite(perImage[img])) continue;
+    sum += perImage[img];
+    count++;
+  }
+  return count === 0 ? null : sum / count;
+}
+
 export function scoreHeatmaps(
   heatmaps: Float32Array,
   cleanImages: Float32Array,
@@ -35,9 +56,11 @@ export function scoreHeatmaps(
   const loc = scoreLocalisation(heatmaps, cleanImages, n, metrics, skip);
   const finite = finiteOnly(heatmaps, n, skip);
   const summary = finite.length > 0 ? heatmapSummary(finite, PIXELS) : { mean: null, std: null, zeroHeatmaps: 0 };
+  const softIoUNonZero = meanNonZeroSoftIoU(heatmaps, cleanImages, n, metrics, skip);
   const localisation = Object.fromEntries(Object.entries(loc.means).map(([k, v]) => [k, Number.isNaN(v) ? null : v])) as HeatmapScores['localisation'];
   return {
     localisation,
+    softIoUNonZero,
     deletionAuc: deletion?.meanAuc ?? null,
     deletionExcluded: deletion ? deletion.zeroHeatmaps + deletion.nonFiniteHeatmaps : 0,
     heatmapMean: summary.mean,

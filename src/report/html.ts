@@ -1,7 +1,12 @@
 import { writeFileAtomic } from '../store/atomic.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
-import { FIGURE_FILES } from './figures.ts';
+import { FIGURE_FILES, PART2_FIGURE_FILES } from './figures.ts';
+import { methodMetricTable } from '../analysis/method-metric-table.ts';
+import { pairedDifferences } from '../analysis/paired-differences.ts';
+import { EXPLAINER_NAMES } from '../results/types.ts';
+import { methodExamplesSection, methodMetricSection, pairedDifferencesSection, part2FiguresSection, type Part2Svgs } from './html-part2.ts';
+import { hasPart2 } from './figures-part2.ts';
 import { escapeHtml as e, inlineSvg } from './html-escape.ts';
 import {
   claimsSection,
@@ -35,6 +40,8 @@ export interface ReportHtmlExtras {
   correlation?: CorrelationInference | null;
   /** Example PNG paths relative to the run folder, e.g. examples/seed-333-level-00.png. */
   examples: string[];
+  /** Every-method example grids (PROTOCOL.md Part 2), relative to the run folder: linked, not embedded. */
+  methodExamples?: string[];
 }
 
 export const REPORT_HTML = 'report.html';
@@ -51,7 +58,8 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;word-break
 #verification.ok{background:#e6f4ea;border:1px solid #34a853}#verification.fail{background:#fde8e8;border:1px solid #d93025}
 table{border-collapse:collapse;margin:6px 0;font-size:.9rem}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 thead th{background:#f3f3f3}table.kv th{background:#fafafa;font-weight:600;white-space:nowrap}
-#levels td{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+#levels td,#method-metric-table td,#paired-differences td{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+#method-metric-table tbody{border-top:2px solid #bbb}#method-metric-table tr.baseline{color:#555;background:#fafafa}
 #claims .verdict{font-weight:600;white-space:nowrap}
 tr.verdict-reproduced .verdict{color:#137333}tr.verdict-not-reproduced .verdict{color:#b3261e}tr.verdict-inconclusive .verdict{color:#a15c00}tr.verdict-structural .verdict,tr.verdict-not-applicable .verdict{color:#666}#claims .rule{font-size:.8rem;color:#444}
 details{margin:10px 0}summary{cursor:pointer;font-weight:600}pre{background:#f7f7f7;padding:10px;overflow:auto;font-size:.8rem;max-height:420px}
@@ -77,6 +85,15 @@ function embedExample(runDir: string, rel: string): EmbeddedExample {
   return { path: rel, dataUri: `data:image/png;base64,${bytes.toString('base64')}` };
 }
 
+/** The Part 2 figures that writeFigures wrote (absent for reports without per-source scores). */
+function readPart2Figures(runDir: string): Part2Svgs {
+  const out: Part2Svgs = {};
+  for (const key of Object.keys(PART2_FIGURE_FILES) as Array<keyof typeof PART2_FIGURE_FILES>) {
+    if (existsSync(join(runDir, PART2_FIGURE_FILES[key]))) out[key] = readFigure(runDir, PART2_FIGURE_FILES[key]);
+  }
+  return out;
+}
+
 function readFigure(runDir: string, rel: string): string {
   try {
     return runFile(runDir, rel, 'figure').toString('utf8');
@@ -85,11 +102,29 @@ function readFigure(runDir: string, rel: string): string {
   }
 }
 
+/** Part 2 (when the report has per-source scores): method x metric table, figures, differences to RandomCAM, example grids. */
+function part2Sections(p: ReportPredicate, extras: Omit<ReportHtmlExtras, 'examples'>, svgs: Part2Svgs): string {
+  if (!hasPart2(p)) return '';
+  const table = methodMetricTable(p);
+  const level0 = p.seeds[0]?.levels[0];
+  const columns = [...EXPLAINER_NAMES.filter((m) => level0?.methods?.[m]), ...(p.protocol.explain?.baselines ?? []).filter((b) => level0?.baselines?.[b])];
+  return `<div id="part2">
+${methodMetricSection(table)}
+${part2FiguresSection({
+  sourceIou: svgs.sourceIou && inlineSvg(svgs.sourceIou, 'fig-iou-every', PART2_FIGURE_FILES.sourceIou),
+  metrics: svgs.metrics && inlineSvg(svgs.metrics, 'fig-metrics', PART2_FIGURE_FILES.metrics),
+  randomisation: svgs.randomisation && inlineSvg(svgs.randomisation, 'fig-randomisation', PART2_FIGURE_FILES.randomisation),
+})}
+${pairedDifferencesSection(pairedDifferences(p.seeds), table.metrics)}
+${methodExamplesSection(extras.methodExamples ?? [], columns, p.protocol.seeds?.[0] ?? null)}
+</div>`;
+}
+
 /** The whole page, from the predicate and already-loaded assets (pure). */
 export function renderReportHtml(
   p: ReportPredicate,
   extras: Omit<ReportHtmlExtras, 'examples'>,
-  assets: { svgByLevel: string; svgVsDensity: string; examples: EmbeddedExample[] },
+  assets: { svgByLevel: string; svgVsDensity: string; examples: EmbeddedExample[]; part2?: Part2Svgs },
 ): string {
   return `<!DOCTYPE html>
 <html lang="en">
@@ -107,6 +142,7 @@ ${verificationSection(extras.verification)}
 ${claimsSection(extras.audit)}
 ${correlationsSection(p, extras.correlation ?? null)}
 ${figuresSection(inlineSvg(assets.svgByLevel, 'fig-level', FIGURE_FILES.byLevel), inlineSvg(assets.svgVsDensity, 'fig-density', FIGURE_FILES.vsDensity))}
+${part2Sections(p, extras, assets.part2 ?? {})}
 ${levelsSection(p)}
 ${examplesSection(assets.examples)}
 ${protocolSection(p)}
@@ -126,6 +162,7 @@ export function writeReportHtml(runDir: string, p: ReportPredicate, extras: Repo
     svgByLevel: readFigure(runDir, FIGURE_FILES.byLevel),
     svgVsDensity: readFigure(runDir, FIGURE_FILES.vsDensity),
     examples: extras.examples.map((rel) => embedExample(runDir, rel)),
+    part2: readPart2Figures(runDir),
   });
   writeFileAtomic(join(runDir, REPORT_HTML), html);
   return REPORT_HTML;

@@ -151,3 +151,67 @@ export function writeExamplesPng(path: string, examples: readonly HeatmapExample
   writeFileSync(path, encodePng(image));
   return { width: image.width, height: image.height };
 }
+
+/** One row of the every-method grid: the noisy input, then one heatmap per source (values in [0, 1]; non-finite drawn as 0). */
+export interface MethodsGridRow {
+  noisy: ArrayLike<number>;
+  heatmaps: ReadonlyArray<ArrayLike<number>>;
+}
+
+/**
+ * The every-method example grid (PROTOCOL.md Part 2): one row per image; columns: the noisy input
+ * (grey), then each source's heatmap in jet, in the order given (the caller names the columns).
+ * Layout like composeExamples without the marker stripe: panel k at x = g + k(P+g), row r at
+ * y = g + r(P+g); width = c(P+g) + g for c columns, height = n(P+g) + g.
+ */
+export function composeMethodsGrid(rows: readonly MethodsGridRow[], opts: ExamplesGridOptions = {}): RasterImage {
+  if (rows.length === 0) throw new RangeError('methods grid: no rows given');
+  const scale = option(opts.scale, 3, 'scale', 1, 32);
+  const gap = option(opts.gap, 4, 'gap', 1, 64);
+  const n = rows[0].noisy.length;
+  const side = Math.round(Math.sqrt(n));
+  if (side < 1 || side * side !== n) throw new RangeError(`methods grid: row 0 has ${n} pixels, not a square image`);
+  const columns = 1 + rows[0].heatmaps.length;
+  rows.forEach((r, i) => {
+    if (r.heatmaps.length !== columns - 1) throw new RangeError(`methods grid: row ${i} has ${r.heatmaps.length} heatmaps, row 0 has ${columns - 1}`);
+    checkImage(r.noisy, `row ${i} noisy`, side);
+    r.heatmaps.forEach((h, k) => {
+      if (h.length !== n) throw new RangeError(`methods grid: row ${i} heatmap ${k} has ${h.length} pixels, want ${n}`);
+    });
+  });
+  const P = side * scale;
+  const width = columns * (P + gap) + gap;
+  const height = rows.length * (P + gap) + gap;
+  const data = new Uint8Array(width * height * 3).fill(BACKGROUND);
+  rows.forEach((r, ri) => {
+    const y0 = gap + ri * (P + gap);
+    const panels: Array<(i: number) => readonly [number, number, number]> = [
+      (i) => [r.noisy[i], r.noisy[i], r.noisy[i]],
+      ...r.heatmaps.map((h) => (i: number) => {
+        const v = h[i];
+        return jet(Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0);
+      }),
+    ];
+    panels.forEach((colour, k) => {
+      const x0 = gap + k * (P + gap);
+      for (let y = 0; y < P; y++) {
+        for (let x = 0; x < P; x++) {
+          const c = colour(Math.floor(y / scale) * side + Math.floor(x / scale));
+          const o = ((y0 + y) * width + x0 + x) * 3;
+          data[o] = byte(c[0]);
+          data[o + 1] = byte(c[1]);
+          data[o + 2] = byte(c[2]);
+        }
+      }
+    });
+  });
+  return { width, height, channels: 3, data };
+}
+
+/** Writes the every-method grid as a PNG (creating the folder); returns its pixel size. */
+export function writeMethodsGridPng(path: string, rows: readonly MethodsGridRow[], opts: ExamplesGridOptions = {}): { width: number; height: number } {
+  const image = composeMethodsGrid(rows, opts);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, encodePng(image));
+  return { width: image.width, height: image.height };
+}

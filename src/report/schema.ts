@@ -78,15 +78,16 @@ const provenance = closedObject<Provenance>()({
 });
 
 const nullableFraction = nullable(fraction);
-const heatmapScores = closedObject<HeatmapScores>()({
+const heatmapScores = optionalFields(closedObject<HeatmapScores>()({
   localisation: closedObject<HeatmapScores['localisation']>()(Object.fromEntries(LOCALISATION_METRIC_NAMES.map((m) => [m, nullableFraction])) as Record<LocalisationMetricName, Schema>),
+  softIoUNonZero: nullableFraction,
   deletionAuc: nullableFraction,
   deletionExcluded: count,
   heatmapMean: nullableFraction,
   heatmapStd: nullableFraction,
   zeroHeatmaps: count,
   nonFiniteHeatmaps: count,
-});
+}), ['softIoUNonZero']);
 /** A map keyed by some of `names`, each value matching `value`. */
 const partialMap = (names: readonly string[], value: Schema): Schema => ({ type: 'object', additionalProperties: false, properties: Object.fromEntries(names.map((n) => [n, value])) });
 const randomisationStage = closedObject<RandomisationStage>()({

@@ -96,6 +96,11 @@ export type LocalisationMetricName = (typeof LOCALISATION_METRIC_NAMES)[number];
 export interface HeatmapScores {
   /** Mean over the test images of each localisation metric; non-finite heatmaps left out (null: no image scored). */
   localisation: Record<LocalisationMetricName, number | null>;
+  /**
+   * Mean soft IoU over the finite heatmaps that are not all zero (an all-zero heatmap scores 0
+   * in `localisation.softIoU`); null when there is none. Absent in reports written before it.
+   */
+  softIoUNonZero: number | null;
   /** Mean deletion AUC over the first metrics.deletion.images images (all-zero maps left out); null when none was scored. */
   deletionAuc: number | null;
   /** Images left out of the deletion mean (all-zero heatmaps). */

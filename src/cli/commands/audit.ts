@@ -3,6 +3,7 @@ import { UsageError, flag, parseArgs, str } from '../args.ts';
 import { auditReport, formatAuditTable, VERDICTS } from '../../report/audit.ts';
 import { DEFAULT_CLAIMS_PATH, loadClaims } from '../../report/claims.ts';
 import { verifyReport } from '../../report/verify.ts';
+import { formatMethodMetricTable, methodMetricTable } from '../../analysis/method-metric-table.ts';
 import { describeVerification } from './verify.ts';
 import type { Command } from './types.ts';
 
@@ -14,6 +15,10 @@ const USAGE = `usage: prunecam audit REPORT [--json] [--pubkey PEM] [--claims FI
   (fixed by the pruning rule) or not applicable (a Part 1 condition differs: another protocol or
   dataset, too few levels). Prints each claim's estimate, d (estimate − thesis value, or − the
   bound of a one-sided claim), the 90% interval of d, its df or bootstrap size, and the verdict.
+  Then, for reports with PROTOCOL.md Part 2 scores, the method x metric table: each explainer's
+  per-level mean metric against mean clean accuracy (Pearson r, per-seed r, bootstrap, Spearman
+  rho, Holm-adjusted descriptive p-values) with the model-free baselines' scores. It makes no
+  thesis claim and does not change the exit status.
   Exit status: 0 when the report verifies and no claim is not reproduced; 1 when it does not
   verify or a claim is not reproduced; 2 when the report cannot be read as a report at all.
 
@@ -36,9 +41,10 @@ export const AUDIT: Command = {
     }
     const audit = auditReport(verification.predicate, claims);
     const exit = verification.ok && audit.counts['not reproduced'] === 0 ? 0 : 1;
+    const table = methodMetricTable(verification.predicate);
     if (flag(args, 'json')) {
       const { ok, reasons, notes, keyid, keyTrust } = verification;
-      console.log(JSON.stringify({ report: path, verification: { ok, reasons, notes, keyid, keyTrust }, audit }, null, 2));
+      console.log(JSON.stringify({ report: path, verification: { ok, reasons, notes, keyid, keyTrust }, audit, methodMetricTable: table }, null, 2));
       return exit;
     }
     const out = describeVerification(path, verification);
@@ -51,6 +57,7 @@ export const AUDIT: Command = {
     out.push(...audit.notes.map((n) => `note: ${n}`));
     const c = audit.counts;
     out.push(VERDICTS.map((v) => `${c[v]} ${v}`).join(', '));
+    if (table.cells.length) out.push('', formatMethodMetricTable(table));
     console.log(out.join('\n'));
     return exit;
   },
