@@ -35,9 +35,12 @@ describe(`experiment: protocol ${protocol}`, () => {
     }
     const csvRows = readFileSync(join(dir, 'levels.csv'), 'utf8').trim().split('\n');
     expect(csvRows[0]).toMatch(/^seed,level,/);
-    expect(csvRows).toHaveLength(1 + p.protocol.seeds.length * p.protocol.pruning.levels);
+    // Long layout: one row per seed, level and heatmap source (every explainer and baseline).
+    const sources = p.protocol.explain.methods.length + p.protocol.explain.baselines.length;
+    expect(csvRows).toHaveLength(1 + p.protocol.seeds.length * p.protocol.pruning.levels * sources);
     const aggRows = readFileSync(join(dir, 'aggregate.csv'), 'utf8').trim().split('\n');
-    expect(aggRows).toHaveLength(1 + p.protocol.pruning.levels);
+    // Per level: Part 1's Grad-CAM++ row, then one row per source.
+    expect(aggRows).toHaveLength(1 + p.protocol.pruning.levels * (1 + sources));
     for (const s of p.protocol.seeds) for (let l = 0; l < p.protocol.pruning.levels; l++) expect(existsSync(join(dir, `seed-${s}`, `level-${String(l).padStart(2, '0')}.ckpt.json`))).toBe(true);
   });
 
