@@ -7,6 +7,8 @@ import { KEYGEN } from './keygen.ts';
 import { RUN } from './run.ts';
 import { SEED_WORKER } from './seed-worker.ts';
 import { BENCH } from './bench.ts';
+import { SWEEP } from './sweep.ts';
+import { WORKER } from './worker.ts';
 
 // The explicit list of sub-commands (one file each).
 export const COMMANDS: Record<string, Command> = {
@@ -18,4 +20,6 @@ export const COMMANDS: Record<string, Command> = {
   keygen: KEYGEN,
   _seed: SEED_WORKER,
   bench: BENCH,
+  sweep: SWEEP,
+  worker: WORKER,
 };
