@@ -43,11 +43,11 @@ export function describeCompat(c: Compat): string {
 export const DATASET_NAMES: DatasetName[] = ['mnist', 'mnist-embedded', 'fashion-mnist'];
 
 /** The datasets this machine can load (from dataDir, as `prunecam run` would), with why the others cannot. */
-export function servableCompats(backend: string, dataDir?: string): { compats: Compat[]; missing: string[] } {
+export function servableCompats(backend: string, dataDir?: string, only: DatasetName[] = DATASET_NAMES): { compats: Compat[]; missing: string[] } {
   const version = prunecamVersion();
   const compats: Compat[] = [];
   const missing: string[] = [];
-  for (const name of DATASET_NAMES) {
+  for (const name of only) {
     try {
       const ds = loadDataset({ name, trainLimit: null, testLimit: null }, dataDir);
       compats.push({ prunecamVersion: version, backend, dataset: name, files: ds.files });

@@ -11,6 +11,7 @@ import { datasetIdentity } from '../experiment/run.ts';
 import type { WorkerMessage } from '../experiment/seeds.ts';
 import { checkpointPath } from '../prune/checkpoint.ts';
 import type { SeedResult } from '../results/types.ts';
+import type { DatasetName } from '../protocol/types.ts';
 import { compatKey, describeCompat, queueName, servableCompats, type Compat } from './compat.ts';
 import { connect, loadUnitFiles, storeUnitFile, type SeedJobData, type SeedJobResult } from './redis.ts';
 import { advance, initialProgress, newClock, type UnitProgress } from './tracker.ts';
@@ -30,6 +31,8 @@ export interface WorkerOptions {
   exitWhenIdle: boolean;
   backend: BackendChoice;
   dataDir?: string;
+  /** Serve only these datasets (default: every one this machine can load). */
+  datasets?: DatasetName[];
   /** BullMQ lockDuration (and stalled-check interval): how soon a dead worker's job is taken over. */
   lockMs: number;
   log: (line: string) => void;
@@ -105,7 +108,7 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
   const c = await connect(o.url);
   const backend = await selectBackend(o.backend);
   const environment = describeEnvironment(await backendInfo());
-  const { compats, missing } = servableCompats(backend, o.dataDir);
+  const { compats, missing } = servableCompats(backend, o.dataDir, o.datasets);
   const me = `${hostname()}:${process.pid}`;
   o.log(`worker ${me} on ${c.conn.display}, concurrency ${o.concurrency}, serving ${compats.length} queue(s):`);
   for (const k of compats) o.log(`  ${queueName(k)}  ${describeCompat(k)}`);

@@ -1,15 +1,18 @@
 import { int, flag, parseArgs, str, UsageError } from '../args.ts';
 import type { BackendChoice } from '../../backend/select.ts';
 import { runWorker } from '../../sweep/worker.ts';
+import { DATASET_NAMES } from '../../sweep/compat.ts';
+import type { DatasetName } from '../../protocol/types.ts';
 import type { Command } from './types.ts';
 
 const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 const USAGE = `usage: prunecam worker --queue URL [--concurrency 1] [--exit-when-idle]
-                       [--backend auto|tensorflow|wasm|cpu] [--data-dir DIR] [--lock-ms 30000]
+                       [--backend auto|tensorflow|wasm|cpu] [--data-dir DIR] [--datasets a,b]
+                       [--lock-ms 30000]
 
 Takes seed jobs of 'prunecam sweep --queue URL' and runs them (each in a child process).
-It serves one queue per dataset it can load here, keyed by prunecam version, backend and the
+It serves one queue per dataset it can load here (or per --datasets name), keyed by prunecam version, backend and the
 dataset files' SHA-256, and prints which at start: jobs it could not reproduce stay for others.
 Each finished level's checkpoint is stored in Redis, so a worker killed mid-seed loses at most
 the level in progress; another worker continues the seed once BullMQ finds the job stalled
@@ -26,6 +29,7 @@ export const WORKER: Command = {
       'exit-when-idle': { value: false },
       backend: { value: true },
       'data-dir': { value: true },
+      datasets: { value: true },
       'lock-ms': { value: true },
     });
     if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
@@ -33,7 +37,11 @@ export const WORKER: Command = {
     if (!url) throw new UsageError('--queue URL is required');
     const backend = str(a, 'backend') ?? 'auto';
     if (!BACKENDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'`);
+    const datasets = str(a, 'datasets')?.split(',').map((d) => d.trim());
+    const bad = datasets?.find((d) => !(DATASET_NAMES as string[]).includes(d));
+    if (bad !== undefined) throw new UsageError(`--datasets must list names among ${DATASET_NAMES.join(', ')}, got '${bad}'`);
     return runWorker({
+      datasets: datasets as DatasetName[] | undefined,
       url,
       concurrency: int(a, 'concurrency') ?? 1,
       exitWhenIdle: flag(a, 'exit-when-idle'),

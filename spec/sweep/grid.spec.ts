@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { expandSweep, unitsOf } from '../../src/sweep/grid.ts';
+import { parseQueueUrl, redact } from '../../src/sweep/url.ts';
+import { errorOf } from '../support/errors.ts';
+
+const base = { extends: 'smoke', dataset: { name: 'mnist-embedded', trainLimit: 1000, testLimit: 200 }, pruning: { levels: 2 } };
+
+describe('sweep files', () => {
+  it('expands the grid into one protocol and run id per cell, last key fastest', () => {
+    const plan = expandSweep({ protocol: base, grid: { 'pruning.fraction': [0.2, 0.5], 'dataset.trainLimit': [500, 1000] } }, 'test');
+    expect(plan.cells.map((c) => c.label)).toEqual([
+      'pruning.fraction=0.2 dataset.trainLimit=500',
+      'pruning.fraction=0.2 dataset.trainLimit=1000',
+      'pruning.fraction=0.5 dataset.trainLimit=500',
+      'pruning.fraction=0.5 dataset.trainLimit=1000',
+    ]);
+    expect(plan.cells[3].config.pruning.fraction).toBe(0.5);
+    expect(plan.cells[3].config.dataset).toEqual({ name: 'mnist-embedded', trainLimit: 1000, testLimit: 200 });
+    expect(new Set(plan.cells.map((c) => c.runId)).size).toBe(4);
+    expect(unitsOf(plan)).toHaveLength(8); // smoke: 2 seeds
+    // The same sweep has the same id; a built-in name works as the base.
+    expect(expandSweep({ protocol: base, grid: { 'pruning.fraction': [0.2, 0.5], 'dataset.trainLimit': [500, 1000] } }, 'again').id).toBe(plan.id);
+    expect(expandSweep({ protocol: 'smoke', grid: { seeds: [[1], [2, 3]] } }, 't').cells[1].config.seeds).toEqual([2, 3]);
+  });
+
+  it('refuses unknown keys, unknown grid fields and invalid cells before any work, naming the field', () => {
+    expect(errorOf(() => expandSweep({ protocol: 'smoke', grid: { seeds: [[1]] }, gird: {} }, 'f.json')).message).toContain('/gird: unknown key');
+    expect(errorOf(() => expandSweep({ protocol: 'smoke', grid: { 'pruning.stratgy': ['random_global'] } }, 'f.json')).message).toContain("/grid/pruning.stratgy: unknown protocol field 'pruning.stratgy'");
+    expect(errorOf(() => expandSweep({ protocol: 'smoke', grid: { 'pruning.strategy': [] } }, 'f.json')).message).toContain('/grid/pruning.strategy: must NOT have fewer than 1 items');
+    const bad = errorOf(() => expandSweep({ protocol: base, grid: { 'pruning.strategy': ['sparse_global', 'magnitude'], 'pruning.levels': [2, 0] } }, 'f.json')).message;
+    expect(bad).toContain('cell 2 (pruning.strategy="sparse_global" pruning.levels=0)');
+    expect(bad).toContain('/pruning/levels: must be >= 1');
+    expect(bad).toContain('/pruning/strategy: must be one of');
+    expect(errorOf(() => expandSweep({ protocol: base, grid: { 'dataset.name': [7] } }, 'f.json')).message).toContain('/dataset/name: must be string, got number');
+    expect(errorOf(() => expandSweep({ protocol: { extends: 'smoke', bogus: 1 }, grid: { seeds: [[1]] } }, 'f.json')).message).toContain('/bogus: unknown key');
+  });
+});
+
+describe('queue URLs', () => {
+  it('parses redis:// and rediss:// and never shows the password', () => {
+    const c = parseQueueUrl('redis://:p%40ss@example.org:6380/2');
+    expect(c).toMatchObject({ host: 'example.org', port: 6380, db: 2, password: 'p@ss', tls: false, display: 'redis://:***@example.org:6380/2' });
+    expect(parseQueueUrl('rediss://example.org').tls).toBe(true);
+    expect(parseQueueUrl('redis://localhost').display).toBe('redis://localhost/0');
+    expect(redact('AUTH p@ss failed (p%40ss)', c)).toBe('AUTH *** failed (***)');
+    expect(errorOf(() => parseQueueUrl('http://:pw@host:1')).message).not.toContain('pw');
+    expect(errorOf(() => parseQueueUrl('redis://host/x')).message).toContain('database number');
+  });
+});
