@@ -108,7 +108,15 @@ function loadCellData(plan: SweepPlan, dataDir?: string): Dataset[] {
 export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const startedAt = new Date().toISOString();
   const plan = loadSweepFile(o.file);
-  const datasets = loadCellData(plan, o.dataDir);
+  // A queue that cannot be reached fails before the data is loaded.
+  const c = o.queue ? await connect(o.queue) : null;
+  let datasets: Dataset[];
+  try {
+    datasets = loadCellData(plan, o.dataDir);
+  } catch (e) {
+    c?.redis.disconnect();
+    throw e;
+  }
   const tracker = new SweepTracker(plan);
   const display = sweepDisplay(plan, tracker, o.stream);
   const units = unitsOf(plan);
@@ -138,7 +146,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
       for (const r of releases) r();
     }
   } else {
-    const c = await connect(o.queue);
+    if (!c) throw new Error('unreachable');
     try {
       const release = await claimCoordinator(c.redis, plan, c.conn.display);
       try {
