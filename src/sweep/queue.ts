@@ -1,6 +1,6 @@
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Compat } from './compat.ts';
-import { queueName } from './compat.ts';
+import { describeCompat, queueName } from './compat.ts';
 import { unitKey, unitsOf, type SweepPlan, type WorkUnit } from './grid.ts';
 import { saveSweepRecord, type Connected, type SeedJobData, type SeedJobResult, type SweepRecord } from './redis.ts';
 import type { SweepTracker, UnitProgress, UnitState } from './tracker.ts';
@@ -66,6 +66,8 @@ export async function runOnQueue(plan: SweepPlan, compats: Compat[], c: Connecte
       jobOf.set(id, { job, events, queue });
     }
     o.log(`queued ${jobOf.size} seed job(s) on ${queues.size} queue(s): ${[...queues.keys()].join(', ')}`);
+    // What a worker must match to serve each queue (workers print the same at start).
+    for (const name of queues.keys()) o.log(`  ${name}  ${describeCompat(record.cells.find((c) => c.queue === name)!.compat)}`);
 
     for (const { events } of queues.values()) {
       events.on('progress', ({ jobId, data }) => {
