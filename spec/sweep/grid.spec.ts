@@ -1,4 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { captureConsole } from '../support/console.ts';
 import { expandSweep, unitsOf } from '../../src/sweep/grid.ts';
 import { parseQueueUrl, redact } from '../../src/sweep/url.ts';
 import { errorOf } from '../support/errors.ts';
@@ -45,5 +50,35 @@ describe('queue URLs', () => {
     expect(redact('AUTH p@ss failed (p%40ss)', c)).toBe('AUTH *** failed (***)');
     expect(errorOf(() => parseQueueUrl('http://:pw@host:1')).message).not.toContain('pw');
     expect(errorOf(() => parseQueueUrl('redis://host/x')).message).toContain('database number');
+  });
+});
+
+describe('sweep and worker command lines', () => {
+  afterEach(() => vi.restoreAllMocks());
+  it('usage errors exit 2 naming the problem; a bad sweep file exits 1 naming the field', async () => {
+    const out = captureConsole();
+    const saved = process.env.PRUNECAM_QUEUE;
+    delete process.env.PRUNECAM_QUEUE;
+    try {
+      expect(await main(['sweep'])).toBe(2);
+      expect(await main(['sweep', 'status'])).toBe(2);
+      expect(await main(['worker'])).toBe(2);
+      expect(await main(['worker', '--queue', 'redis://h', '--datasets', 'mnist,cifar'])).toBe(2);
+      expect(await main(['sweep', 'x.json', '--queue', 'redis://h', '--jobs', '2'])).toBe(2);
+      const dir = mkdtempSync(join(tmpdir(), 'prunecam-sweep-cli-'));
+      writeFileSync(join(dir, 's.json'), JSON.stringify({ protocol: 'smoke', grid: { 'training.optimizer.momentum': ['0.9'] } }));
+      expect(await main(['sweep', join(dir, 's.json'), '--out', join(dir, 'o')])).toBe(1);
+    } finally {
+      if (saved !== undefined) process.env.PRUNECAM_QUEUE = saved;
+    }
+    const text = out.join('\n');
+    expect(text).toContain('expected a sweep file, or status / collect');
+    expect(text).toContain('sweep status needs --queue URL');
+    expect(text).toContain('--queue URL (or $PRUNECAM_QUEUE) is required');
+    expect(text).toContain("--datasets must list names among mnist, mnist-embedded, fashion-mnist, got 'cifar'");
+    expect(text).toContain('--jobs is for local runs');
+    expect(text).toContain('cell 1 (training.optimizer.momentum="0.9")');
+    expect(text).toContain('/training/optimizer/momentum: must be number, got string');
+    expect(text).not.toMatch(/\n\s+at /);
   });
 });

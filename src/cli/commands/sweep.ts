@@ -26,7 +26,8 @@ Without --queue the seeds run in N local worker processes (default: the number o
 instead; run 'prunecam worker --queue URL' on any number of machines. This process then waits,
 shows the same table as 'sweep status', and writes and signs the reports itself (workers never
 need the key). A second coordinator of the same sweep is refused; 'sweep status' is read-only.
-'sweep collect' writes the finished cells later, from Redis alone. Exit 1 when a cell failed.`;
+'sweep collect' writes the finished cells later, from Redis alone. Exit 1 when a cell failed.
+$PRUNECAM_QUEUE stands for --queue (keeps a password off the command line, which ps shows).`;
 
 function printOutcome(o: SweepOutcome): boolean {
   console.log(o.status);
@@ -63,10 +64,10 @@ export const SWEEP: Command = {
     const [first, ...more] = a.positionals;
     if (!first) throw new UsageError('expected a sweep file, or status / collect');
     if (more.length) throw new UsageError(`unexpected argument '${more[0]}'`);
-    const queue = str(a, 'queue');
+    const queue = str(a, 'queue') ?? (process.env.PRUNECAM_QUEUE || undefined);
     const out = str(a, 'out') ?? 'reports/runs';
     if (first === 'status' || first === 'collect') {
-      if (!queue) throw new UsageError(`sweep ${first} needs --queue URL`);
+      if (!queue) throw new UsageError(`sweep ${first} needs --queue URL (or $PRUNECAM_QUEUE)`);
       if (first === 'status') {
         const c = await connect(queue);
         try {

@@ -17,7 +17,8 @@ dataset files' SHA-256, and prints which at start: jobs it could not reproduce s
 Each finished level's checkpoint is stored in Redis, so a worker killed mid-seed loses at most
 the level in progress; another worker continues the seed once BullMQ finds the job stalled
 (after --lock-ms). --exit-when-idle: exit once its queues have nothing waiting, delayed or
-running (start workers after the sweep was queued). Needs no signing key.`;
+running (start workers after the sweep was queued). Needs no signing key.
+$PRUNECAM_QUEUE stands for --queue (keeps a password off the command line, which ps shows).`;
 
 export const WORKER: Command = {
   summary: 'process the seed jobs of queued sweeps (run on any number of machines)',
@@ -33,8 +34,8 @@ export const WORKER: Command = {
       'lock-ms': { value: true },
     });
     if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
-    const url = str(a, 'queue');
-    if (!url) throw new UsageError('--queue URL is required');
+    const url = str(a, 'queue') ?? (process.env.PRUNECAM_QUEUE || undefined);
+    if (!url) throw new UsageError('--queue URL (or $PRUNECAM_QUEUE) is required');
     const backend = str(a, 'backend') ?? 'auto';
     if (!BACKENDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'`);
     const datasets = str(a, 'datasets')?.split(',').map((d) => d.trim());
