@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { captureConsole } from '../support/console.ts';
-import { expandSweep, unitsOf } from '../../src/sweep/grid.ts';
+import { expandSweep, loadSweepFile, unitsOf } from '../../src/sweep/grid.ts';
 import { parseQueueUrl, redact } from '../../src/sweep/url.ts';
 import { errorOf } from '../support/errors.ts';
 
@@ -25,7 +25,18 @@ describe('sweep files', () => {
     expect(unitsOf(plan)).toHaveLength(8); // smoke: 2 seeds
     // The same sweep has the same id; a built-in name works as the base.
     expect(expandSweep({ protocol: base, grid: { 'pruning.fraction': [0.2, 0.5], 'dataset.trainLimit': [500, 1000] } }, 'again').id).toBe(plan.id);
-    expect(expandSweep({ protocol: 'smoke', grid: { seeds: [[1], [2, 3]] } }, 't').cells[1].config.seeds).toEqual([2, 3]);
+    expect(expandSweep({ protocol: 'smoke', grid: { seeds: [[2, 3]] } }, 't').cells[0].config.seeds).toEqual([2, 3]);
+  });
+
+  it('reads a base protocol file relative to the sweep file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prunecam-sweep-file-'));
+    writeFileSync(join(dir, 'base.json'), JSON.stringify({ ...base, name: 'mine' }));
+    writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ protocol: 'base.json', grid: { 'pruning.levels': [2, 3] } }));
+    const plan = loadSweepFile(join(dir, 'sweep.json'));
+    expect(plan.cells.map((c) => [c.config.name, c.config.pruning.levels, c.config.dataset.trainLimit])).toEqual([
+      ['mine', 2, 1000],
+      ['mine', 3, 1000],
+    ]);
   });
 
   it('refuses unknown keys, unknown grid fields and invalid cells before any work, naming the field', () => {
