@@ -40,7 +40,7 @@ export interface SweepOutcome {
   status: string;
 }
 
-/** Live progress: on a terminal the status table redrawn in place; otherwise a line per change. */
+/** Live progress: on a terminal the status table redrawn in place; otherwise a line per change and the table when a seed ends. */
 export function sweepDisplay(plan: SweepPlan, tracker: SweepTracker, stream: NodeJS.WriteStream = process.stderr) {
   const tty = stream.isTTY === true;
   let drawn = 0;
@@ -64,6 +64,8 @@ export function sweepDisplay(plan: SweepPlan, tracker: SweepTracker, stream: Nod
       if (last.get(unitKey(u)) === line) return;
       last.set(unitKey(u), line);
       stream.write(`run ${u.runId.slice(0, 12)} seed ${u.seed} (cell ${u.cell + 1}): ${line}\n`);
+      // The status table (as `sweep status` prints it) whenever a seed ends, minus the final one.
+      if ((s.state === 'done' || s.state === 'failed') && !tracker.finished()) stream.write(`${renderStatus(plan, [...tracker.units.values()])}\n`);
     },
     log(line: string) {
       if (tty && drawn) {
