@@ -54,7 +54,7 @@ export async function runOnQueue(plan: SweepPlan, compats: Compat[], c: Connecte
       let job = (await queue.getJob(id)) as Job<SeedJobData, SeedJobResult> | undefined;
       if (job && (await job.getState()) === 'failed') {
         o.log(`seed ${u.seed} of run ${u.runId.slice(0, 12)} failed before (${job.failedReason}); retrying it`);
-        await job.retry('failed');
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       }
       job ??= await queue.add('seed', { sweepId: plan.id, runId: u.runId, seed: u.seed, protocol: cell.config, compat: cell.compat }, {
         jobId: id,
