@@ -5,6 +5,7 @@ import { describeEnvironment } from '../experiment/environment.ts';
 import { datasetIdentity } from '../experiment/run.ts';
 import type { Progress } from '../experiment/progress.ts';
 import { acquireRunLock } from '../store/lock.ts';
+import { resolveSigningKey } from '../report/keys.ts';
 import { collectCells, runDirOf, writeProtocol, type UnitOutput } from './collect.ts';
 import { prunecamVersion, type Compat } from './compat.ts';
 import { loadSweepFile, unitKey, unitsOf, type SweepPlan, type WorkUnit } from './grid.ts';
@@ -110,6 +111,8 @@ function loadCellData(plan: SweepPlan, dataDir?: string): Dataset[] {
 export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const startedAt = new Date().toISOString();
   const plan = loadSweepFile(o.file);
+  // The signing key is needed only at the end: an unusable one is refused before any work.
+  resolveSigningKey({ keyPath: o.key });
   // A queue that cannot be reached fails before the data is loaded.
   const c = o.queue ? await connect(o.queue) : null;
   let datasets: Dataset[];
@@ -172,6 +175,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
 
 /** `prunecam sweep collect`: writes the finished cells of the sweeps recorded in Redis (no sweep file needed). */
 export async function collectFromQueue(url: string, out: string, key: string | undefined, idPrefix: string | undefined, log: (s: string) => void): Promise<SweepOutcome[]> {
+  resolveSigningKey({ keyPath: key });
   const c = await connect(url);
   try {
     const snaps = await snapshot(c, idPrefix);
