@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Queue, Worker, type Job } from 'bullmq';
@@ -41,7 +41,7 @@ export interface WorkerOptions {
 /** Runs one unit in a child process; stores each new level's files as soon as the child reports it. */
 async function processJob(job: Job<SeedJobData>, o: WorkerOptions, store: (path: string, bytes: Buffer) => Promise<void>, stored: Map<string, Buffer>): Promise<SeedResult> {
   const d = job.data;
-  const root = mkdtempSync(join(tmpdir(), 'prunecam-worker-'));
+  const root = mkdtempSync(join(tmpdir(), `prunecam-worker-${process.pid}-`));
   const runDir = join(root, d.runId);
   mkdirSync(runDir, { recursive: true });
   try {
@@ -103,9 +103,23 @@ async function processJob(job: Job<SeedJobData>, o: WorkerOptions, store: (path:
 
 const relative = (p: string) => p.replace(/^\/+/, '');
 
+/** Removes the temporary folders of workers that were killed (their pid is gone): their levels are in Redis. */
+function removeStaleTempDirs(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const m = /^prunecam-worker-(\d+)-/.exec(name);
+    if (!m) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** Runs until stopped (SIGINT/SIGTERM) or, with exitWhenIdle, until its queues have no work left. */
 export async function runWorker(o: WorkerOptions): Promise<number> {
   const c = await connect(o.url);
+  removeStaleTempDirs();
   const backend = await selectBackend(o.backend);
   const environment = describeEnvironment(await backendInfo());
   const { compats, missing } = servableCompats(backend, o.dataDir, o.datasets);
