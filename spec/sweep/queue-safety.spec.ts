@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,7 @@ describe.skipIf(!hasRedisServer())('queued sweeps: safety', () => {
   afterAll(async () => {
     for (const p of procs) killGroup(p);
     await redis?.stop();
+    rmSync(root, { recursive: true, force: true });
   });
 
   it('Redis unreachable: a clear error naming the URL without its password, exit 1', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -37,6 +37,7 @@ describe.skipIf(!hasRedisServer())('sweep on a BullMQ queue', () => {
   afterAll(async () => {
     for (const p of procs) killGroup(p);
     await redis?.stop();
+    rmSync(root, { recursive: true, force: true });
   });
 
   it('2 cells x 2 seeds: two workers, one SIGKILLed mid-seed, give the reports of the local sweep', async () => {
