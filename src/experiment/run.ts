@@ -14,7 +14,7 @@ import { writeFigures } from '../report/figures.ts';
 import { writeReportHtml } from '../report/html.ts';
 import { writeSignedReport } from '../report/sign.ts';
 import type { Correlation, LevelAggregate, LevelMetrics, SeedResult } from '../results/types.ts';
-import { REPORT_SCHEMA_VERSION, type ReportPredicate } from '../report/types.ts';
+import { REPORT_SCHEMA_VERSION, type DatasetIdentity, type Environment, type ReportPredicate } from '../report/types.ts';
 import { verifyReport } from '../report/verify.ts';
 import { acquireRunLock } from '../store/lock.ts';
 import { isTempFile, writeFileAtomic } from '../store/atomic.ts';
@@ -135,47 +135,71 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     const seeds: SeedResult[] = jobs > 1 ? await runSeedsInWorkers(job, config.seeds, jobs, onEvent) : await runSeedsHere(job, config.seeds, dataset, onEvent);
     progress.done();
 
-    const aggregate = aggregateLevels(seeds);
-    writeAggregateCsv(join(runDir, AGGREGATE_CSV), aggregate, seeds);
-    const correlation = correlationOf(aggregate, progress);
-    const base: Omit<ReportPredicate, 'artifacts'> = {
-      schemaVersion: REPORT_SCHEMA_VERSION,
-      runId: id,
-      protocol: config,
-      dataset: {
-        name: dataset.name,
-        subset: dataset.subset,
-        description: dataset.description,
-        trainImages: dataset.train.n,
-        testImages: dataset.test.n,
-        files: dataset.files,
-      },
-      environment: describeEnvironment(await backendInfo()),
-      startedAt: history.startedAt,
-      resumedAt: history.resumedAt,
-      finishedAt: new Date().toISOString(),
-      computeTimeS: seeds.reduce((s, r) => s + r.pretrain.wallTimeS + r.levels.reduce((a, l) => a + l.wallTimeS, 0), 0),
-      seeds,
-      aggregate,
-      correlation,
-    };
-    const figures = await writeFigures(runDir, { ...base, artifacts: [] });
-    // Checkpoints are signed too, but as optional artifacts: a published copy may leave them out.
-    const checkpoints = config.seeds.flatMap((s) => listFiles(runDir, `seed-${s}`));
-    const artifacts = ['protocol.json', LEVELS_CSV, AGGREGATE_CSV, ...figures, ...listFiles(runDir, 'examples'), ...checkpoints];
-    const written = writeSignedReport(runDir, base, { artifacts, optionalArtifacts: checkpoints, keyPath: o.key });
-    const verification = verifyReport(written.reportPath);
-    const claims = loadClaims();
-    const audit = auditReport(written.predicate, claims);
-    const htmlName = writeReportHtml(runDir, written.predicate, {
-      verification: { ok: verification.ok, message: verification.ok ? `signature and all ${artifacts.length} artifacts verified (key id ${written.keyid.slice(0, 16)}…)` : verification.reasons.join('; ') },
-      audit: auditRows(audit),
-      correlation: correlationInferenceOf(written.predicate),
-      methodExamples: seeds[0] ? seeds.find((r) => r.seed === config.seeds[0])!.levels.map((l) => methodsExampleFile(config.seeds[0], l.level)).filter((f) => existsSync(join(runDir, f))) : [],
-      examples: config.seeds.flatMap((s) => seeds.find((r) => r.seed === s)!.levels.map((l) => exampleFile(s, l.level))).filter((f) => existsSync(join(runDir, f))),
-    });
-    return { runDir, runId: id, predicate: written.predicate, reportPath: written.reportPath, htmlPath: join(runDir, htmlName), verified: verification.ok };
+    return await finishRun({ runDir, runId: id, config, dataset: datasetIdentity(dataset), seeds, history, environment: describeEnvironment(await backendInfo()), key: o.key, progress });
   } finally {
     release();
   }
+}
+
+/** What a report records of the data a run used. */
+export function datasetIdentity(dataset: Dataset): DatasetIdentity {
+  return { name: dataset.name, subset: dataset.subset, description: dataset.description, trainImages: dataset.train.n, testImages: dataset.test.n, files: dataset.files };
+}
+
+export interface FinishRunOptions {
+  runDir: string;
+  runId: string;
+  config: ProtocolConfig;
+  dataset: DatasetIdentity;
+  /** Every seed's result, in the protocol's seed order; checkpoints and examples already in runDir. */
+  seeds: SeedResult[];
+  /** First start of the run and each resume (run-history.json). */
+  history: { startedAt: string; resumedAt?: string[] };
+  environment: Environment;
+  key?: string;
+  progress: Progress;
+}
+
+/**
+ * The end of a run, once every seed's levels are in the run folder: levels.csv, aggregates,
+ * correlation, figures, the signed report and report.html. Used by `prunecam run` and by the
+ * sweep coordinator (src/sweep), which gets the seeds from worker processes or a queue.
+ */
+export async function finishRun(o: FinishRunOptions): Promise<RunOutcome> {
+  const { runDir, runId: id, config, dataset, seeds, progress } = o;
+  // Rewritten whole in seed and level order, whatever order the levels finished in.
+  writeLevelsCsv(join(runDir, LEVELS_CSV), seeds.flatMap((s) => s.levels.map((metrics) => ({ seed: s.seed, metrics }))));
+  const aggregate = aggregateLevels(seeds);
+  writeAggregateCsv(join(runDir, AGGREGATE_CSV), aggregate, seeds);
+  const correlation = correlationOf(aggregate, progress);
+  const base: Omit<ReportPredicate, 'artifacts'> = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    runId: id,
+    protocol: config,
+    dataset,
+    environment: o.environment,
+    startedAt: o.history.startedAt,
+    resumedAt: o.history.resumedAt ?? [],
+    finishedAt: new Date().toISOString(),
+    computeTimeS: seeds.reduce((s, r) => s + r.pretrain.wallTimeS + r.levels.reduce((a, l) => a + l.wallTimeS, 0), 0),
+    seeds,
+    aggregate,
+    correlation,
+  };
+  const figures = await writeFigures(runDir, { ...base, artifacts: [] });
+  // Checkpoints are signed too, but as optional artifacts: a published copy may leave them out.
+  const checkpoints = config.seeds.flatMap((s) => listFiles(runDir, `seed-${s}`));
+  const artifacts = ['protocol.json', LEVELS_CSV, AGGREGATE_CSV, ...figures, ...listFiles(runDir, 'examples'), ...checkpoints];
+  const written = writeSignedReport(runDir, base, { artifacts, optionalArtifacts: checkpoints, keyPath: o.key });
+  const verification = verifyReport(written.reportPath);
+  const claims = loadClaims();
+  const audit = auditReport(written.predicate, claims);
+  const htmlName = writeReportHtml(runDir, written.predicate, {
+    verification: { ok: verification.ok, message: verification.ok ? `signature and all ${artifacts.length} artifacts verified (key id ${written.keyid.slice(0, 16)}…)` : verification.reasons.join('; ') },
+    audit: auditRows(audit),
+    correlation: correlationInferenceOf(written.predicate),
+    methodExamples: seeds[0] ? seeds.find((r) => r.seed === config.seeds[0])!.levels.map((l) => methodsExampleFile(config.seeds[0], l.level)).filter((f) => existsSync(join(runDir, f))) : [],
+    examples: config.seeds.flatMap((s) => seeds.find((r) => r.seed === s)!.levels.map((l) => exampleFile(s, l.level))).filter((f) => existsSync(join(runDir, f))),
+  });
+  return { runDir, runId: id, predicate: written.predicate, reportPath: written.reportPath, htmlPath: join(runDir, htmlName), verified: verification.ok };
 }

@@ -100,6 +100,10 @@ export async function runSeedsInWorkers(job: SeedJob, seeds: number[], jobs: num
 /** The worker side: loads the data and runs its seeds, reporting to the parent. */
 export async function seedWorkerMain(job: SeedJob, seeds: number[]): Promise<void> {
   const send = (m: WorkerMessage) => process.send?.(m);
+  // A parent that dies (SIGKILL, a lost machine) closes the channel: stop rather than run on
+  // unseen. (The listener keeps the channel referenced, so it is removed when the work is done.)
+  const orphaned = () => process.exit(1);
+  process.once('disconnect', orphaned);
   try {
     const dataset = loadDataset(job.config.dataset, job.dataDir);
     const results = await runSeedsHere(job, seeds, dataset, (seed, event) => send({ type: 'event', seed, event }));
@@ -108,5 +112,7 @@ export async function seedWorkerMain(job: SeedJob, seeds: number[]): Promise<voi
     const err = e as Error;
     send({ type: 'error', message: err.message, name: err.name });
     throw e;
+  } finally {
+    process.off('disconnect', orphaned);
   }
 }

@@ -9,6 +9,8 @@ import { SEED_WORKER } from './seed-worker.ts';
 import { BENCH } from './bench.ts';
 import { RECOMPUTE_WORKER } from './recompute-worker.ts';
 import { REGRESS } from './regress.ts';
+import { SWEEP } from './sweep.ts';
+import { WORKER } from './worker.ts';
 
 // The explicit list of sub-commands (one file each).
 export const COMMANDS: Record<string, Command> = {
@@ -22,4 +24,6 @@ export const COMMANDS: Record<string, Command> = {
   _recompute: RECOMPUTE_WORKER,
   bench: BENCH,
   regress: REGRESS,
+  sweep: SWEEP,
+  worker: WORKER,
 };

@@ -1,0 +1,71 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { WorkerMessage } from '../experiment/seeds.ts';
+import type { SeedResult } from '../results/types.ts';
+import type { WorkUnit } from './grid.ts';
+import { advance, newClock, type SweepTracker } from './tracker.ts';
+
+// The embedded default: units run in local worker processes (`prunecam _seed`, one per unit,
+// at most `jobs` at a time), each writing its checkpoints straight into its run folder. A unit
+// that fails (e.g. a NaN loss) is marked failed; the others go on.
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'prunecam.js');
+
+export interface LocalPoolOptions {
+  jobs: number;
+  backend: string;
+  dataDir?: string;
+  /** The run folder of a unit (holding protocol.json). */
+  runDir: (u: WorkUnit) => string;
+  onChange?: (u: WorkUnit) => void;
+}
+
+export async function runUnitsLocally(units: WorkUnit[], tracker: SweepTracker, o: LocalPoolOptions): Promise<Map<string, SeedResult>> {
+  const results = new Map<string, SeedResult>();
+  const children = new Set<ChildProcess>();
+  const stopAll = () => {
+    for (const c of children) c.kill('SIGTERM');
+  };
+  process.once('SIGINT', stopAll);
+  process.once('SIGTERM', stopAll);
+  const queue = [...units];
+  const runOne = (u: WorkUnit) =>
+    new Promise<void>((resolve) => {
+      const args = ['_seed', '--run-dir', o.runDir(u), '--seeds', String(u.seed), '--backend', o.backend];
+      if (o.dataDir) args.push('--data-dir', o.dataDir);
+      const child = fork(BIN, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      children.add(child);
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-4000)));
+      tracker.set(u, { state: 'active', progress: { phase: 'starting' } });
+      o.onChange?.(u);
+      const clock = newClock();
+      let failure: string | null = null;
+      child.on('message', (m: WorkerMessage) => {
+        if (m.type === 'event') {
+          tracker.set(u, { progress: advance(tracker.get(u).progress, m.event, clock) });
+          if (m.event.kind !== 'train') o.onChange?.(u);
+        } else if (m.type === 'result') results.set(`${u.runId}-${u.seed}`, m.result);
+        else if (m.type === 'error') failure = `${m.name && m.name !== 'Error' ? `${m.name}: ` : ''}${m.message}`;
+      });
+      child.on('exit', (code, signal) => {
+        children.delete(child);
+        const ok = code === 0 && results.has(`${u.runId}-${u.seed}`);
+        const error = ok ? undefined : (failure ?? `worker process exited with ${signal ?? `code ${code}`}${stderr ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`);
+        tracker.set(u, { state: ok ? 'done' : 'failed', error });
+        o.onChange?.(u);
+        resolve();
+      });
+    });
+  try {
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(o.jobs, units.length)) }, async () => {
+        for (let u = queue.shift(); u; u = queue.shift()) await runOne(u);
+      }),
+    );
+  } finally {
+    process.off('SIGINT', stopAll);
+    process.off('SIGTERM', stopAll);
+  }
+  return results;
+}
