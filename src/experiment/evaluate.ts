@@ -31,18 +31,37 @@ function logitsOf(weights: WeightSet, x: Float32Array, n: number, batch: number)
 }
 
 /**
+ * Seconds spent per part of the evaluations (accumulated; `prunecam bench` reads them):
+ * evalS the clean test set's forward pass (its noisy accuracy comes from the Grad-CAM++ forward),
+ * explainS Grad-CAM++ of the noisy test set, metricsS the scores (accuracies, soft IoU, heatmap
+ * statistics) and the example PNG.
+ */
+export interface EvaluationTimings {
+  evalS: number;
+  explainS: number;
+  metricsS: number;
+}
+
+/**
  * The evaluator of one seed: clean and noisy accuracy on the test set, Grad-CAM++ heatmaps of
  * every noisy test image scored by soft IoU against the clean (un-normalised) image, heatmap
  * statistics, and an example PNG per level. The seed's fixed noisy test copy and both normalised
  * sets are made once, not per level.
  */
-export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number, runDir: string): (w: WeightSet, level: number) => Evaluation {
+export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number, runDir: string, timings?: EvaluationTimings): (w: WeightSet, level: number) => Evaluation {
   const noisy = noisyTestSet(test, seed, config.data.noise);
   const cleanX = normalize(test.images, config.data.normalize);
   const noisyX = normalize(noisy.images, config.data.normalize);
   const { batchSize } = config.explain;
   return (weights, level) => {
+    let t = performance.now();
+    const lap = (part: keyof EvaluationTimings) => {
+      const now = performance.now();
+      if (timings) timings[part] += (now - t) / 1000;
+      t = now;
+    };
     const cleanLogits = logitsOf(weights, cleanX, test.n, batchSize);
+    lap('evalS');
     const params = toTensors(weights);
     let cams;
     try {
@@ -50,6 +69,7 @@ export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number,
     } finally {
       disposeParams(params);
     }
+    lap('explainS');
     const summary = heatmapSummary(cams.cams, PIXELS);
     const k = Math.min(config.explain.examples, test.n);
     if (k > 0) {
@@ -63,7 +83,7 @@ export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number,
       }));
       writeExamplesPng(join(runDir, exampleFile(seed, level)), examples);
     }
-    return {
+    const evaluation: Evaluation = {
       cleanAccuracy: accuracy(cleanLogits, test.labels),
       noisyAccuracy: accuracy(cams.logits, test.labels),
       meanIoU: meanSoftIoU(cams.cams, test.images, PIXELS),
@@ -72,6 +92,8 @@ export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number,
       zeroHeatmaps: summary.zeroHeatmaps,
       nonFiniteHeatmaps: cams.nonFinite.length,
     };
+    lap('metricsS');
+    return evaluation;
   };
 }
 

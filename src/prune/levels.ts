@@ -36,8 +36,8 @@ function sameMask(a: Mask, b: Mask): boolean {
   return WEIGHT_NAMES.every((n) => a[n].length === b[n].length && a[n].every((v, i) => v === b[n][i]));
 }
 
-/** Trains one phase from `start` under `mask`; returns trained weights (pruned entries 0). */
-function train(o: SeedRunOptions, start: WeightSet, mask: Mask, level: number | 'pretrain'): { weights: WeightSet; epochLosses: number[] } {
+/** Trains one phase from `start` under `mask`; returns trained weights (pruned entries 0). Also `prunecam bench`'s level. */
+export function trainMasked(o: Pick<SeedRunOptions, 'config' | 'seed' | 'train' | 'onEvent'>, start: WeightSet, mask: Mask, level: number | 'pretrain'): { weights: WeightSet; epochLosses: number[] } {
   const t = o.config.training;
   const params = toTensors(applyMask(start, mask));
   const masks = maskTensors(mask);
@@ -72,7 +72,7 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
   const preResumed = pre !== null;
   if (!pre) {
     const t0 = performance.now();
-    const r = train(o, initWeights(seed), onesMask(), 'pretrain');
+    const r = trainMasked(o, initWeights(seed), onesMask(), 'pretrain');
     pre = { format: 'prunecam-checkpoint/v1', runId, seed, level: 'pretrain', weights: r.weights, mask: null, metrics: null, epochLosses: r.epochLosses, wallTimeS: (performance.now() - t0) / 1000 };
     saveCheckpoint(runDir, pre);
   }
@@ -91,7 +91,7 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
       }
     } else {
       const t0 = performance.now();
-      const r = train(o, wStart, mask, level);
+      const r = trainMasked(o, wStart, mask, level);
       o.onEvent?.({ kind: 'evaluate', level });
       const ev = await o.evaluate(r.weights, level);
       const remaining = countOnes(mask);
