@@ -74,16 +74,44 @@ function zeroCountsOf(split: Split): Uint16Array {
   return counts;
 }
 
+const pixelBytes = new WeakMap<Split, Uint8Array | null>();
+
+/**
+ * The split's pixels as bytes b with every value exactly fround(b / 255) (what every dataset
+ * loader stores), or null if some pixel is not of that form. Computed once per split.
+ */
+function pixelBytesOf(split: Split): Uint8Array | null {
+  let bytes = pixelBytes.get(split);
+  if (bytes === undefined) {
+    const src = split.images;
+    bytes = new Uint8Array(src.length);
+    const f32 = new Float32Array(1);
+    for (let i = 0; i < src.length; i++) {
+      const b = Math.round(src[i] * 255);
+      f32[0] = b / 255;
+      if (!(b >= 0 && b <= 255 && f32[0] === src[i])) {
+        bytes = null;
+        break;
+      }
+      bytes[i] = b;
+    }
+    pixelBytes.set(split, bytes);
+  }
+  return bytes;
+}
+
 /**
  * The training batches of a phase: normalize(addNoise(gather(train, idx), noise, r), norm),
  * bit for bit, in one pass over the batch and into buffers reused from step to step. The fused
- * form matters: as three passes the data preparation took a third of a training step. Noisy
- * pixels come from a table of the maxInt+1 possible normalised values, computed the way
- * normalize computes them from addNoise's float32 values.
+ * form matters: as three passes the data preparation took a third of a training step. Every
+ * pixel value comes from a table: the 256 possible normalised clean values (when the split's
+ * pixels are bytes / 255, as every loader makes them), and the maxInt+1 possible normalised noisy
+ * values, computed the way normalize computes them from addNoise's float32 values.
  */
 export function noisyBatchMaker(train: Split, noise: NoiseConfig, norm: NormalizeConfig, batchSize: number): (idx: Uint32Array, r: Rng) => { images: Float32Array; labels: Int32Array } {
   const pixels = train.images.length / train.n;
   const counts = zeroCountsOf(train);
+  const bytes = pixelBytesOf(train);
   const images = new Float32Array(batchSize * pixels);
   const labels = new Int32Array(batchSize);
   const ks = new Uint8Array(batchSize * pixels);
@@ -95,22 +123,41 @@ export function noisyBatchMaker(train: Split, noise: NoiseConfig, norm: Normaliz
   };
   const table = Float32Array.from({ length: noise.maxInt + 1 }, (_, k) => noisyValue(k));
   const zeroValue = (0 - mean) / std;
+  // clean[b]: the normalised value of the pixel fround(b/255), as (v - mean) / std rounded once.
+  const clean = Float32Array.from({ length: 256 }, (_, b) => {
+    f32[0] = b / 255;
+    return (f32[0] - mean) / std;
+  });
   return (idx, r) => {
     if (idx.length > batchSize) throw new RangeError(`batch of ${idx.length} images exceeds the batch size ${batchSize}`);
     let zeros = 0;
     for (let i = 0; i < idx.length; i++) zeros += counts[idx[i]];
     const k = ks.subarray(0, zeros);
     if (noise.enabled) r.fillInts(k, noise.maxInt + 1);
-    const src = train.images;
+    else k.fill(0);
+    const zeroTable = noise.enabled ? table : Float32Array.of(zeroValue);
     let o = 0;
     let z = 0;
-    for (let i = 0; i < idx.length; i++) {
-      const j = idx[i];
-      labels[i] = train.labels[j];
-      const end = (j + 1) * pixels;
-      for (let p = j * pixels; p < end; p++) {
-        const v = src[p];
-        images[o++] = v !== 0 ? (v - mean) / std : noise.enabled ? table[k[z++]] : zeroValue;
+    if (bytes !== null) {
+      for (let i = 0; i < idx.length; i++) {
+        const j = idx[i];
+        labels[i] = train.labels[j];
+        const end = (j + 1) * pixels;
+        for (let p = j * pixels; p < end; p++) {
+          const b = bytes[p];
+          images[o++] = b !== 0 ? clean[b] : zeroTable[k[z++]];
+        }
+      }
+    } else {
+      const src = train.images;
+      for (let i = 0; i < idx.length; i++) {
+        const j = idx[i];
+        labels[i] = train.labels[j];
+        const end = (j + 1) * pixels;
+        for (let p = j * pixels; p < end; p++) {
+          const v = src[p];
+          images[o++] = v !== 0 ? (v - mean) / std : zeroTable[k[z++]];
+        }
       }
     }
     return { images: images.subarray(0, idx.length * pixels), labels: labels.subarray(0, idx.length) };
