@@ -31,8 +31,10 @@ const WASM_WRAPPERS: ReadonlyArray<[kernelName: string, wrap: (shipped: tf.Kerne
   [tf._FusedMatMul, untransposedMatMulConfig],
 ];
 
-// prunecam's fused training kernels (custom names, the same JS on cpu and wasm), used by
-// src/train/step.ts and src/train/sgd.ts when registered for the active backend.
+// prunecam's fused training kernels (custom names, the same JS on cpu and wasm; on wasm the
+// conv-block backward's loop runs as WebAssembly SIMD on the backend's memory, bit for bit the
+// JS loop, see src/backend/wasm/block-grad-simd.ts), used by src/train/step.ts and
+// src/train/sgd.ts when registered for the active backend.
 const FUSED_TRAINING: ReadonlyArray<(backendName: string) => tf.KernelConfig> = [convReluPoolGradConfig, softmaxCrossEntropyConfig, sgdMomentumConfig];
 
 /** Backends the fused training kernels run on (they read the backend's storage directly). */
