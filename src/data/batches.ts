@@ -56,48 +56,47 @@ export function trainNoiseRng(seed: number, level: number, epoch: number): Rng {
   return rng(seed, 'train-noise', level, epoch);
 }
 
-const zeroCounts = new WeakMap<Split, Uint16Array>();
-
-/** Exactly-zero pixels per image (noise is drawn for those), counted once per split. */
-function zeroCountsOf(split: Split): Uint16Array {
-  let counts = zeroCounts.get(split);
-  if (!counts) {
-    const pixels = split.images.length / split.n;
-    counts = new Uint16Array(split.n);
-    for (let i = 0; i < split.n; i++) {
-      let z = 0;
-      for (let p = i * pixels; p < (i + 1) * pixels; p++) if (split.images[p] === 0) z++;
-      counts[i] = z;
-    }
-    zeroCounts.set(split, counts);
-  }
-  return counts;
+/** Per split, computed once: exactly-zero pixels per image, and the pixels as bytes (see below). */
+interface SplitTables {
+  zeroCounts: Uint16Array;
+  /** Every pixel as the byte b with value exactly fround(b / 255), or null if some pixel is not of that form. */
+  bytes: Uint8Array | null;
 }
 
-const pixelBytes = new WeakMap<Split, Uint8Array | null>();
+const tables = new WeakMap<Split, SplitTables>();
+
+/** The 256 values fround(b / 255) every dataset loader stores. */
+const UNIT = Float32Array.from({ length: 256 }, (_, b) => b / 255);
 
 /**
- * The split's pixels as bytes b with every value exactly fround(b / 255) (what every dataset
- * loader stores), or null if some pixel is not of that form. Computed once per split.
+ * The batch maker's tables of a split, made in one pass on first use (a run makes them once per
+ * split and process, then reuses them in every phase; `prunecam bench` makes them in its set-up).
  */
-function pixelBytesOf(split: Split): Uint8Array | null {
-  let bytes = pixelBytes.get(split);
-  if (bytes === undefined) {
+export function splitTables(split: Split): SplitTables {
+  let t = tables.get(split);
+  if (t === undefined) {
     const src = split.images;
-    bytes = new Uint8Array(src.length);
-    const f32 = new Float32Array(1);
-    for (let i = 0; i < src.length; i++) {
-      const b = Math.round(src[i] * 255);
-      f32[0] = b / 255;
-      if (!(b >= 0 && b <= 255 && f32[0] === src[i])) {
-        bytes = null;
-        break;
+    const pixels = src.length / split.n;
+    const zeroCounts = new Uint16Array(split.n);
+    let bytes: Uint8Array | null = new Uint8Array(src.length);
+    for (let i = 0, p = 0; i < split.n; i++) {
+      let z = 0;
+      for (const end = p + pixels; p < end; p++) {
+        const v = src[p];
+        if (v === 0) {
+          z++;
+        } else if (bytes !== null) {
+          const b = Math.round(v * 255);
+          if (b >= 1 && b <= 255 && UNIT[b] === v) bytes[p] = b;
+          else bytes = null;
+        }
       }
-      bytes[i] = b;
+      zeroCounts[i] = z;
     }
-    pixelBytes.set(split, bytes);
+    t = { zeroCounts, bytes };
+    tables.set(split, t);
   }
-  return bytes;
+  return t;
 }
 
 /**
@@ -110,8 +109,7 @@ function pixelBytesOf(split: Split): Uint8Array | null {
  */
 export function noisyBatchMaker(train: Split, noise: NoiseConfig, norm: NormalizeConfig, batchSize: number): (idx: Uint32Array, r: Rng) => { images: Float32Array; labels: Int32Array } {
   const pixels = train.images.length / train.n;
-  const counts = zeroCountsOf(train);
-  const bytes = pixelBytesOf(train);
+  const { zeroCounts: counts, bytes } = splitTables(train);
   const images = new Float32Array(batchSize * pixels);
   const labels = new Int32Array(batchSize);
   const ks = new Uint8Array(batchSize * pixels);
