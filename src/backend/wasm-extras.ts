@@ -3,6 +3,7 @@ import { convReluPoolGradConfig } from './kernels/conv-relu-pool-grad.ts';
 import { sgdMomentumConfig } from './kernels/sgd-momentum.ts';
 import { softmaxCrossEntropyConfig } from './kernels/softmax-cross-entropy.ts';
 import { conv2DBackpropFilterConfig } from './wasm/conv2d-backprop-filter.ts';
+import { convReluPoolConfig } from './wasm/conv-relu-pool-simd.ts';
 import { conv2DBackpropInputConfig } from './wasm/conv2d-backprop-input.ts';
 import { biasAddConfig } from './wasm/bias-add.ts';
 import { maxPoolGradConfig } from './wasm/max-pool-grad.ts';
@@ -37,6 +38,11 @@ const WASM_WRAPPERS: ReadonlyArray<[kernelName: string, wrap: (shipped: tf.Kerne
 // src/train/sgd.ts when registered for the active backend.
 const FUSED_TRAINING: ReadonlyArray<(backendName: string) => tf.KernelConfig> = [convReluPoolGradConfig, softmaxCrossEntropyConfig, sgdMomentumConfig];
 
+// prunecam's fused training kernels for the wasm backend only (WebAssembly SIMD on its memory):
+//  - PrunecamConvReluPool: conv1's conv + bias + ReLU + max-pool forward, bit for bit the
+//    shipped FusedConv2D and MaxPool it replaces in src/train/step.ts.
+const WASM_FUSED_TRAINING: readonly tf.KernelConfig[] = [convReluPoolConfig];
+
 /** Backends the fused training kernels run on (they read the backend's storage directly). */
 export const FUSED_BACKENDS = ['cpu', 'wasm'] as const;
 
@@ -67,4 +73,5 @@ export function registerWasmExtras(): void {
 export function registerFusedTraining(backendName: string): void {
   if (!(FUSED_BACKENDS as readonly string[]).includes(backendName)) return;
   for (const make of FUSED_TRAINING) register(make(backendName));
+  if (backendName === 'wasm') for (const k of WASM_FUSED_TRAINING) register(k);
 }
