@@ -4,6 +4,7 @@ import { sgdMomentumConfig } from './kernels/sgd-momentum.ts';
 import { softmaxCrossEntropyConfig } from './kernels/softmax-cross-entropy.ts';
 import { conv2DBackpropFilterConfig } from './wasm/conv2d-backprop-filter.ts';
 import { convReluPoolConfig } from './wasm/conv-relu-pool-simd.ts';
+import { denseSoftmaxCrossEntropyConfig } from './wasm/dense-softmax-simd.ts';
 import { conv2DBackpropInputConfig } from './wasm/conv2d-backprop-input.ts';
 import { biasAddConfig } from './wasm/bias-add.ts';
 import { maxPoolGradConfig } from './wasm/max-pool-grad.ts';
@@ -40,8 +41,10 @@ const FUSED_TRAINING: ReadonlyArray<(backendName: string) => tf.KernelConfig> = 
 
 // prunecam's fused training kernels for the wasm backend only (WebAssembly SIMD on its memory):
 //  - PrunecamConvReluPool: conv1's conv + bias + ReLU + max-pool forward, bit for bit the
-//    shipped FusedConv2D and MaxPool it replaces in src/train/step.ts.
-const WASM_FUSED_TRAINING: readonly tf.KernelConfig[] = [convReluPoolConfig];
+//    shipped FusedConv2D and MaxPool it replaces in src/train/step.ts;
+//  - PrunecamDenseSoftmaxCrossEntropy: the dense layer, the loss and their gradients, bit for
+//    bit the fused matMul, PrunecamSoftmaxCrossEntropy, matMuls and sum it replaces there.
+const WASM_FUSED_TRAINING: readonly tf.KernelConfig[] = [convReluPoolConfig, denseSoftmaxCrossEntropyConfig];
 
 /** Backends the fused training kernels run on (they read the backend's storage directly). */
 export const FUSED_BACKENDS = ['cpu', 'wasm'] as const;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CONV_RELU_POOL_GRAD, type ConvReluPoolGradAttrs } from '../backend/kernels/conv-relu-pool-grad.ts';
 import { SOFTMAX_CROSS_ENTROPY } from '../backend/kernels/softmax-cross-entropy.ts';
 import { CONV_RELU_POOL, canConvReluPool, type ConvReluPoolAttrs } from '../backend/wasm/conv-relu-pool-simd.ts';
+import { DENSE_SOFTMAX_CROSS_ENTROPY, canDenseSoftmax } from '../backend/wasm/dense-softmax-simd.ts';
 import { forward, PARAM_NAMES, type ParamName, type Params } from '../model/cnn.ts';
 import { meanCrossEntropy } from './loss.ts';
 import { Sgd, type SgdHyper } from './sgd.ts';
@@ -83,12 +84,18 @@ export function fusedLossAndGrads(p: Params, x: tf.Tensor4D, labels: Labels): Lo
     const p2 = tf.maxPool(z2, POOL, POOL, 'valid');
     const flat = tf.reshape(p2, [n, -1]) as tf.Tensor2D;
     const fcW = p['fc.weight'] as tf.Tensor2D;
-    const logits = tf.fused.matMul({ a: flat, b: fcW, bias: p['fc.bias'] });
-
-    const [loss, dLogits] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY, { logits, targets: labels }, {}) as [tf.Scalar, tf.Tensor2D];
-    const dFcW = tf.matMul(flat, dLogits, true, false);
-    const dFcB = tf.sum(dLogits, 0);
-    const dP2 = tf.reshape(tf.matMul(dLogits, fcW, false, true), p2.shape);
+    // The dense layer, the loss and their gradients: one kernel where the backend has it (wasm:
+    // the same bits as the separate kernels below).
+    const dense = (): [tf.Scalar, tf.Tensor, tf.Tensor, tf.Tensor] => {
+      if (canDenseSoftmax(labels)) {
+        const [l, dW, dB, dFlat] = tf.engine().runKernel(DENSE_SOFTMAX_CROSS_ENTROPY, { x: flat, w: fcW, bias: p['fc.bias'], targets: labels }, {}) as tf.Tensor[];
+        return [l as tf.Scalar, dW, dB, tf.reshape(dFlat, p2.shape)];
+      }
+      const logits = tf.fused.matMul({ a: flat, b: fcW, bias: p['fc.bias'] });
+      const [l, dLogits] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY, { logits, targets: labels }, {}) as [tf.Scalar, tf.Tensor2D];
+      return [l, tf.matMul(flat, dLogits, true, false), tf.sum(dLogits, 0), tf.reshape(tf.matMul(dLogits, fcW, false, true), p2.shape)];
+    };
+    const [loss, dFcW, dFcB, dP2] = dense();
 
     // One conv block's backward: [dW, db] and, when asked, [.., dL/dx].
     const block = (dp: tf.Tensor, z: tf.Tensor, pooled: tf.Tensor, input: tf.Tensor, layer: 'conv1' | 'conv2', inputGrad: boolean) => {
