@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { convReluPoolGradConfig } from './kernels/conv-relu-pool-grad.ts';
-import { sgdMomentumConfig } from './kernels/sgd-momentum.ts';
+import { sgdMomentumAllConfig, sgdMomentumConfig } from './kernels/sgd-momentum.ts';
 import { softmaxCrossEntropyConfig } from './kernels/softmax-cross-entropy.ts';
 import { conv2DBackpropFilterConfig } from './wasm/conv2d-backprop-filter.ts';
 import { convReluPoolConfig } from './wasm/conv-relu-pool-simd.ts';
@@ -37,7 +37,7 @@ const WASM_WRAPPERS: ReadonlyArray<[kernelName: string, wrap: (shipped: tf.Kerne
 // conv-block backward's loop runs as WebAssembly SIMD on the backend's memory, bit for bit the
 // JS loop, see src/backend/wasm/block-grad-simd.ts), used by src/train/step.ts and
 // src/train/sgd.ts when registered for the active backend.
-const FUSED_TRAINING: ReadonlyArray<(backendName: string) => tf.KernelConfig> = [convReluPoolGradConfig, softmaxCrossEntropyConfig, sgdMomentumConfig];
+const FUSED_TRAINING: ReadonlyArray<(backendName: string) => tf.KernelConfig> = [convReluPoolGradConfig, softmaxCrossEntropyConfig, sgdMomentumConfig, sgdMomentumAllConfig];
 
 // prunecam's fused training kernels for the wasm backend only (WebAssembly SIMD on its memory):
 //  - PrunecamConvReluPool: conv1's conv + bias + ReLU + max-pool forward, bit for bit the
