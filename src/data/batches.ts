@@ -3,6 +3,7 @@
 // its own: a resumed run draws exactly what an uninterrupted one would.
 import type { NoiseConfig, NormalizeConfig } from '../protocol/types.ts';
 import { addNoise } from './noise.ts';
+import { wasmBatchLoop, type WasmBatchLoop } from './batch-wasm.ts';
 import { permutation, rng, type Rng } from './rng.ts';
 import type { Split } from './sources.ts';
 
@@ -99,6 +100,23 @@ export function splitTables(split: Split): SplitTables {
   return t;
 }
 
+const wasmLoops = new WeakMap<Split, Map<string, WasmBatchLoop | null>>();
+
+/** The split's WebAssembly pixel loop for these tables (made once per split and tables: it holds a copy of the pixel bytes). */
+function wasmLoopOf(split: Split, bytes: Uint8Array, pixels: number, batchSize: number, clean: Float32Array, noise: Float32Array, noiseEnabled: boolean, zeroValue: number): WasmBatchLoop | null {
+  let bySplit = wasmLoops.get(split);
+  if (bySplit === undefined) wasmLoops.set(split, (bySplit = new Map()));
+  const cleanWithZero = Float32Array.from(clean);
+  cleanWithZero[0] = zeroValue; // a zero pixel without noise
+  const key = [pixels, batchSize, noiseEnabled, ...cleanWithZero, ...noise].join();
+  let loop = bySplit.get(key);
+  if (loop === undefined) {
+    loop = wasmBatchLoop(bytes, pixels, batchSize, cleanWithZero, noise, noiseEnabled);
+    bySplit.set(key, loop);
+  }
+  return loop;
+}
+
 /**
  * The training batches of a phase: normalize(addNoise(gather(train, idx), noise, r), norm),
  * bit for bit, in one pass over the batch and into buffers reused from step to step. The fused
@@ -126,8 +144,15 @@ export function noisyBatchMaker(train: Split, noise: NoiseConfig, norm: Normaliz
     f32[0] = b / 255;
     return (f32[0] - mean) / std;
   });
+  // With byte pixels, the pixel loop and its noise draws run as WebAssembly (src/data/batch-wasm.ts).
+  const fast = bytes === null ? null : wasmLoopOf(train, bytes, pixels, batchSize, clean, noise.enabled ? table : Float32Array.of(zeroValue), noise.enabled, zeroValue);
   return (idx, r) => {
     if (idx.length > batchSize) throw new RangeError(`batch of ${idx.length} images exceeds the batch size ${batchSize}`);
+    if (fast !== null) {
+      for (let i = 0; i < idx.length; i++) labels[i] = train.labels[idx[i]];
+      r.lendState((state) => fast.fill(idx, state, images));
+      return { images: images.subarray(0, idx.length * pixels), labels: labels.subarray(0, idx.length) };
+    }
     let zeros = 0;
     for (let i = 0; i < idx.length; i++) zeros += counts[idx[i]];
     const k = ks.subarray(0, zeros);

@@ -16,6 +16,11 @@ export interface Rng {
   normal(): number;
   /** Fills `out` with uniform integers in [0, n): the same numbers as out.length calls of int(n), in a tight loop. */
   fillInts(out: Uint8Array | Uint16Array | Uint32Array, n: number): void;
+  /**
+   * Lends the generator's sfc32 state [a, b, c, d] to `draw`, a loop that draws exactly as
+   * fillInts does (one state step per number), and takes the updated state back.
+   */
+  lendState(draw: (state: Int32Array) => void): void;
 }
 
 /**
@@ -70,6 +75,11 @@ export function rng(seed: number, ...purpose: Array<string | number>): Rng {
         out[i] = Math.floor((t >>> 0) * scale);
       }
       [a, b, c, d] = [sa, sb, sc, sd];
+    },
+    lendState(draw) {
+      const state = Int32Array.of(a, b, c, d);
+      draw(state);
+      [a, b, c, d] = state;
     },
     normal: () => {
       if (spare !== null) {
