@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { CONV_RELU_POOL_GRAD } from '../../src/backend/kernels/conv-relu-pool-grad.ts';
-import { SGD_MOMENTUM } from '../../src/backend/kernels/sgd-momentum.ts';
+import { SGD_MOMENTUM, SGD_MOMENTUM_ALL } from '../../src/backend/kernels/sgd-momentum.ts';
 import { SOFTMAX_CROSS_ENTROPY } from '../../src/backend/kernels/softmax-cross-entropy.ts';
 import { expectClose } from '../support/fixtures.ts';
 import { on, runKernel, uniform, type Backend } from './support.ts';
@@ -151,5 +151,38 @@ describe('PrunecamSgdMomentum: one PyTorch SGD step and the mask, by hand', () =
       expect(() => runKernel(SGD_MOMENTUM, { ...inputs(), g: tf.tensor1d([1, 2, 3]) }, attrs)).toThrow(/g has shape \[3\], the parameter \[2\]/);
       return [];
     });
+  });
+});
+
+describe('PrunecamSgdMomentumAll: every parameter in one launch = PrunecamSgdMomentum per parameter, bit for bit', () => {
+  it('property: 1-6 parameters of random shapes, some masked (cpu and wasm)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ size: fc.integer({ min: 1, max: 50 }), masked: fc.boolean() }), { minLength: 1, maxLength: 6 }), fc.nat(), async (params, seed) => {
+        const attrs = { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 };
+        const values = params.map(({ size: n, masked }, i) => ({
+          w: uniform(n, seed, -1, 1, 'sw', i),
+          g: uniform(n, seed, -1, 1, 'sg', i),
+          buf: uniform(n, seed, -1, 1, 'sb', i),
+          mask: masked ? uniform(n, seed, 0, 1, 'sm', i).map((v) => (v < 0.3 ? 0 : 1)) : null,
+        }));
+        for (const backend of BACKENDS) {
+          const one = await on(backend, () => {
+            const outs = values.map((v) => runKernel(SGD_MOMENTUM, { w: tf.tensor1d(v.w), g: tf.tensor1d(v.g), buf: tf.tensor1d(v.buf), ...(v.mask ? { mask: tf.tensor1d(v.mask) } : {}) }, attrs) as tf.Tensor[]);
+            return [...outs.map((o) => o[0]), ...outs.map((o) => o[1])];
+          });
+          const all = await on(backend, () => {
+            const inputs: tf.NamedTensorMap = {};
+            values.forEach((v, i) => {
+              Object.assign(inputs, { [`w${i}`]: tf.tensor1d(v.w), [`g${i}`]: tf.tensor1d(v.g), [`buf${i}`]: tf.tensor1d(v.buf) });
+              if (v.mask) inputs[`mask${i}`] = tf.tensor1d(v.mask);
+            });
+            return runKernel(SGD_MOMENTUM_ALL, inputs, { ...attrs, count: values.length });
+          });
+          const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+          expect(all.map(bits), backend).toEqual(one.map(bits));
+        }
+      }),
+      { numRuns: 25 },
+    );
   });
 });

@@ -7,10 +7,11 @@ import type { Split } from '../../src/data/sources.ts';
 
 const NORM = { mean: 0.1307, std: 0.3081 };
 
-function split(n: number, seed: number): Split {
+function split(n: number, seed: number, bytes = true): Split {
   const r = rng(seed, 'spec-split');
-  // Digit-like images: mostly exact zeros, some bytes/255.
-  const images = Float32Array.from({ length: n * 784 }, () => (r.next() < 0.8 ? 0 : r.int(256) / 255));
+  // Digit-like images: mostly exact zeros, some bytes/255 (as every loader makes them) or, with
+  // bytes false, any values in [0, 1) (the maker's general path, without its byte tables).
+  const images = Float32Array.from({ length: n * 784 }, () => (r.next() < 0.8 ? 0 : bytes ? r.int(256) / 255 : r.next()));
   return { images, labels: Uint8Array.from({ length: n }, () => r.int(10)), n };
 }
 
@@ -20,9 +21,10 @@ describe('fused training batches', () => {
       fc.property(
         fc.integer({ min: 0, max: 2 ** 31 }),
         fc.boolean(),
+        fc.boolean(),
         fc.array(fc.array(fc.integer({ min: 0, max: 19 }), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 3 }),
-        (seed, enabled, batches) => {
-          const train = split(20, seed);
+        (seed, enabled, bytes, batches) => {
+          const train = split(20, seed, bytes);
           const noise = { enabled, maxInt: 51, scale: 255 };
           const make = noisyBatchMaker(train, noise, NORM, 8);
           const fused = rng(seed, 'noise');

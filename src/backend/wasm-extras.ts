@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { convReluPoolGradConfig } from './kernels/conv-relu-pool-grad.ts';
-import { sgdMomentumConfig } from './kernels/sgd-momentum.ts';
+import { sgdMomentumAllConfig, sgdMomentumConfig } from './kernels/sgd-momentum.ts';
 import { softmaxCrossEntropyConfig } from './kernels/softmax-cross-entropy.ts';
 import { conv2DBackpropFilterConfig } from './wasm/conv2d-backprop-filter.ts';
+import { convReluPoolConfig } from './wasm/conv-relu-pool-simd.ts';
+import { denseSoftmaxCrossEntropyConfig } from './wasm/dense-softmax-simd.ts';
 import { conv2DBackpropInputConfig } from './wasm/conv2d-backprop-input.ts';
 import { biasAddConfig } from './wasm/bias-add.ts';
 import { maxPoolGradConfig } from './wasm/max-pool-grad.ts';
@@ -31,9 +33,18 @@ const WASM_WRAPPERS: ReadonlyArray<[kernelName: string, wrap: (shipped: tf.Kerne
   [tf._FusedMatMul, untransposedMatMulConfig],
 ];
 
-// prunecam's fused training kernels (custom names, the same JS on cpu and wasm), used by
-// src/train/step.ts and src/train/sgd.ts when registered for the active backend.
-const FUSED_TRAINING: ReadonlyArray<(backendName: string) => tf.KernelConfig> = [convReluPoolGradConfig, softmaxCrossEntropyConfig, sgdMomentumConfig];
+// prunecam's fused training kernels (custom names, the same JS on cpu and wasm; on wasm the
+// conv-block backward's loop runs as WebAssembly SIMD on the backend's memory, bit for bit the
+// JS loop, see src/backend/wasm/block-grad-simd.ts), used by src/train/step.ts and
+// src/train/sgd.ts when registered for the active backend.
+const FUSED_TRAINING: ReadonlyArray<(backendName: string) => tf.KernelConfig> = [convReluPoolGradConfig, softmaxCrossEntropyConfig, sgdMomentumConfig, sgdMomentumAllConfig];
+
+// prunecam's fused training kernels for the wasm backend only (WebAssembly SIMD on its memory):
+//  - PrunecamConvReluPool: conv1's conv + bias + ReLU + max-pool forward, bit for bit the
+//    shipped FusedConv2D and MaxPool it replaces in src/train/step.ts;
+//  - PrunecamDenseSoftmaxCrossEntropy: the dense layer, the loss and their gradients, bit for
+//    bit the fused matMul, PrunecamSoftmaxCrossEntropy, matMuls and sum it replaces there.
+const WASM_FUSED_TRAINING: readonly tf.KernelConfig[] = [convReluPoolConfig, denseSoftmaxCrossEntropyConfig];
 
 /** Backends the fused training kernels run on (they read the backend's storage directly). */
 export const FUSED_BACKENDS = ['cpu', 'wasm'] as const;
@@ -65,4 +76,5 @@ export function registerWasmExtras(): void {
 export function registerFusedTraining(backendName: string): void {
   if (!(FUSED_BACKENDS as readonly string[]).includes(backendName)) return;
   for (const make of FUSED_TRAINING) register(make(backendName));
+  if (backendName === 'wasm') for (const k of WASM_FUSED_TRAINING) register(k);
 }

@@ -3,6 +3,7 @@
 // its own: a resumed run draws exactly what an uninterrupted one would.
 import type { NoiseConfig, NormalizeConfig } from '../protocol/types.ts';
 import { addNoise } from './noise.ts';
+import { wasmBatchLoop, type WasmBatchLoop } from './batch-wasm.ts';
 import { permutation, rng, type Rng } from './rng.ts';
 import type { Split } from './sources.ts';
 
@@ -56,34 +57,77 @@ export function trainNoiseRng(seed: number, level: number, epoch: number): Rng {
   return rng(seed, 'train-noise', level, epoch);
 }
 
-const zeroCounts = new WeakMap<Split, Uint16Array>();
+/** Per split, computed once: exactly-zero pixels per image, and the pixels as bytes (see below). */
+interface SplitTables {
+  zeroCounts: Uint16Array;
+  /** Every pixel as the byte b with value exactly fround(b / 255), or null if some pixel is not of that form. */
+  bytes: Uint8Array | null;
+}
 
-/** Exactly-zero pixels per image (noise is drawn for those), counted once per split. */
-function zeroCountsOf(split: Split): Uint16Array {
-  let counts = zeroCounts.get(split);
-  if (!counts) {
-    const pixels = split.images.length / split.n;
-    counts = new Uint16Array(split.n);
-    for (let i = 0; i < split.n; i++) {
+const tables = new WeakMap<Split, SplitTables>();
+
+/** The 256 values fround(b / 255) every dataset loader stores. */
+const UNIT = Float32Array.from({ length: 256 }, (_, b) => b / 255);
+
+/**
+ * The batch maker's tables of a split, made in one pass on first use (a run makes them once per
+ * split and process, then reuses them in every phase; `prunecam bench` makes them in its set-up).
+ */
+export function splitTables(split: Split): SplitTables {
+  let t = tables.get(split);
+  if (t === undefined) {
+    const src = split.images;
+    const pixels = src.length / split.n;
+    const zeroCounts = new Uint16Array(split.n);
+    let bytes: Uint8Array | null = new Uint8Array(src.length);
+    for (let i = 0, p = 0; i < split.n; i++) {
       let z = 0;
-      for (let p = i * pixels; p < (i + 1) * pixels; p++) if (split.images[p] === 0) z++;
-      counts[i] = z;
+      for (const end = p + pixels; p < end; p++) {
+        const v = src[p];
+        if (v === 0) {
+          z++;
+        } else if (bytes !== null) {
+          const b = Math.round(v * 255);
+          if (b >= 1 && b <= 255 && UNIT[b] === v) bytes[p] = b;
+          else bytes = null;
+        }
+      }
+      zeroCounts[i] = z;
     }
-    zeroCounts.set(split, counts);
+    t = { zeroCounts, bytes };
+    tables.set(split, t);
   }
-  return counts;
+  return t;
+}
+
+const wasmLoops = new WeakMap<Split, Map<string, WasmBatchLoop | null>>();
+
+/** The split's WebAssembly pixel loop for these tables (made once per split and tables: it holds a copy of the pixel bytes). */
+function wasmLoopOf(split: Split, bytes: Uint8Array, pixels: number, batchSize: number, clean: Float32Array, noise: Float32Array, noiseEnabled: boolean, zeroValue: number): WasmBatchLoop | null {
+  let bySplit = wasmLoops.get(split);
+  if (bySplit === undefined) wasmLoops.set(split, (bySplit = new Map()));
+  const cleanWithZero = Float32Array.from(clean);
+  cleanWithZero[0] = zeroValue; // a zero pixel without noise
+  const key = [pixels, batchSize, noiseEnabled, ...cleanWithZero, ...noise].join();
+  let loop = bySplit.get(key);
+  if (loop === undefined) {
+    loop = wasmBatchLoop(bytes, pixels, batchSize, cleanWithZero, noise, noiseEnabled);
+    bySplit.set(key, loop);
+  }
+  return loop;
 }
 
 /**
  * The training batches of a phase: normalize(addNoise(gather(train, idx), noise, r), norm),
  * bit for bit, in one pass over the batch and into buffers reused from step to step. The fused
- * form matters: as three passes the data preparation took a third of a training step. Noisy
- * pixels come from a table of the maxInt+1 possible normalised values, computed the way
- * normalize computes them from addNoise's float32 values.
+ * form matters: as three passes the data preparation took a third of a training step. Every
+ * pixel value comes from a table: the 256 possible normalised clean values (when the split's
+ * pixels are bytes / 255, as every loader makes them), and the maxInt+1 possible normalised noisy
+ * values, computed the way normalize computes them from addNoise's float32 values.
  */
 export function noisyBatchMaker(train: Split, noise: NoiseConfig, norm: NormalizeConfig, batchSize: number): (idx: Uint32Array, r: Rng) => { images: Float32Array; labels: Int32Array } {
   const pixels = train.images.length / train.n;
-  const counts = zeroCountsOf(train);
+  const { zeroCounts: counts, bytes } = splitTables(train);
   const images = new Float32Array(batchSize * pixels);
   const labels = new Int32Array(batchSize);
   const ks = new Uint8Array(batchSize * pixels);
@@ -95,22 +139,48 @@ export function noisyBatchMaker(train: Split, noise: NoiseConfig, norm: Normaliz
   };
   const table = Float32Array.from({ length: noise.maxInt + 1 }, (_, k) => noisyValue(k));
   const zeroValue = (0 - mean) / std;
+  // clean[b]: the normalised value of the pixel fround(b/255), as (v - mean) / std rounded once.
+  const clean = Float32Array.from({ length: 256 }, (_, b) => {
+    f32[0] = b / 255;
+    return (f32[0] - mean) / std;
+  });
+  // With byte pixels, the pixel loop and its noise draws run as WebAssembly (src/data/batch-wasm.ts).
+  const fast = bytes === null ? null : wasmLoopOf(train, bytes, pixels, batchSize, clean, noise.enabled ? table : Float32Array.of(zeroValue), noise.enabled, zeroValue);
   return (idx, r) => {
     if (idx.length > batchSize) throw new RangeError(`batch of ${idx.length} images exceeds the batch size ${batchSize}`);
+    if (fast !== null) {
+      for (let i = 0; i < idx.length; i++) labels[i] = train.labels[idx[i]];
+      r.lendState((state) => fast.fill(idx, state, images));
+      return { images: images.subarray(0, idx.length * pixels), labels: labels.subarray(0, idx.length) };
+    }
     let zeros = 0;
     for (let i = 0; i < idx.length; i++) zeros += counts[idx[i]];
     const k = ks.subarray(0, zeros);
     if (noise.enabled) r.fillInts(k, noise.maxInt + 1);
-    const src = train.images;
+    else k.fill(0);
+    const zeroTable = noise.enabled ? table : Float32Array.of(zeroValue);
     let o = 0;
     let z = 0;
-    for (let i = 0; i < idx.length; i++) {
-      const j = idx[i];
-      labels[i] = train.labels[j];
-      const end = (j + 1) * pixels;
-      for (let p = j * pixels; p < end; p++) {
-        const v = src[p];
-        images[o++] = v !== 0 ? (v - mean) / std : noise.enabled ? table[k[z++]] : zeroValue;
+    if (bytes !== null) {
+      for (let i = 0; i < idx.length; i++) {
+        const j = idx[i];
+        labels[i] = train.labels[j];
+        const end = (j + 1) * pixels;
+        for (let p = j * pixels; p < end; p++) {
+          const b = bytes[p];
+          images[o++] = b !== 0 ? clean[b] : zeroTable[k[z++]];
+        }
+      }
+    } else {
+      const src = train.images;
+      for (let i = 0; i < idx.length; i++) {
+        const j = idx[i];
+        labels[i] = train.labels[j];
+        const end = (j + 1) * pixels;
+        for (let p = j * pixels; p < end; p++) {
+          const v = src[p];
+          images[o++] = v !== 0 ? (v - mean) / std : zeroTable[k[z++]];
+        }
       }
     }
     return { images: images.subarray(0, idx.length * pixels), labels: labels.subarray(0, idx.length) };

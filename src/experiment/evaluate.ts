@@ -42,6 +42,18 @@ function methodsOf(config: ProtocolConfig): ExplainerName[] {
 }
 
 /**
+ * Seconds spent per part of the evaluations (accumulated; `prunecam bench` reads them):
+ * evalS the clean test set's forward pass (the noisy accuracy comes from the explainers' forward),
+ * explainS every explainer's heatmaps of the noisy test set and the deletion curves, metricsS the
+ * scores, the example PNGs and the randomisation control.
+ */
+export interface EvaluationTimings {
+  evalS: number;
+  explainS: number;
+  metricsS: number;
+}
+
+/**
  * The evaluator of one seed: clean and noisy accuracy on the test set; every explainer's
  * heatmaps of every noisy test image (A and G computed once per batch) and the model-free
  * baselines, each scored by the localisation metrics against the clean (un-normalised) image and
@@ -49,7 +61,7 @@ function methodsOf(config: ProtocolConfig): ExplainerName[] {
  * per level. Grad-CAM++'s scores also fill Part 1's fields. The seed's fixed noisy test copy and
  * both normalised sets are made once, not per level.
  */
-export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number, runDir: string): (w: WeightSet, level: number, mask: Mask) => Evaluation {
+export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number, runDir: string, timings?: EvaluationTimings): (w: WeightSet, level: number, mask: Mask) => Evaluation {
   const noisy = noisyTestSet(test, seed, config.data.noise);
   const cleanX = normalize(test.images, config.data.normalize);
   const noisyX = normalize(noisy.images, config.data.normalize);
@@ -60,7 +72,14 @@ export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number,
   const randomisationAt = new Set(randomisationLevels(config.pruning.levels, config.controls.randomisation.levels));
   const randomisationN = Math.min(config.controls.randomisation.images, test.n);
   return (weights, level, mask) => {
+    let t = performance.now();
+    const lap = (part: keyof EvaluationTimings) => {
+      const now = performance.now();
+      if (timings) timings[part] += (now - t) / 1000;
+      t = now;
+    };
     const cleanLogits = logitsOf(weights, cleanX, test.n, batchSize);
+    lap('evalS');
     const params = toTensors(weights);
     let all;
     let deletion: DeletionResult[] = [];
@@ -77,6 +96,7 @@ export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number,
     } finally {
       disposeParams(params);
     }
+    lap('explainS');
     const scored: Record<string, HeatmapScores> = {};
     [...methods.map((m) => ({ name: m as string, maps: all.byMethod[m]!.cams, nonFinite: all.byMethod[m]!.nonFinite })), ...baselineMaps.map((b) => ({ ...b, nonFinite: [] }))].forEach(
       (src, i) => {
@@ -126,7 +146,7 @@ export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number,
           }))
         : undefined;
     const pp = scored.gradcampp;
-    return {
+    const evaluation: Evaluation = {
       cleanAccuracy: accuracy(cleanLogits, test.labels),
       noisyAccuracy: accuracy(all.logits, test.labels),
       // NaN only when every heatmap was non-finite; the report's schema check then names it.
@@ -139,6 +159,8 @@ export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number,
       baselines: Object.fromEntries(baselineMaps.map((b) => [b.name, scored[b.name]])),
       ...(randomisation ? { randomisation } : {}),
     };
+    lap('metricsS');
+    return evaluation;
   };
 }
 

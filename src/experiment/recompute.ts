@@ -6,7 +6,7 @@ import { loadDataset, type Dataset } from '../data/sources.ts';
 import { PARAM_NAMES, WEIGHT_NAMES } from '../model/cnn.ts';
 import type { ProtocolConfig } from '../protocol/types.ts';
 import { CheckpointError, checkpointPath, loadCheckpoint, type Checkpoint } from '../prune/checkpoint.ts';
-import { nextMask, trainLevel } from '../prune/levels.ts';
+import { nextMask, trainMasked } from '../prune/levels.ts';
 import type { ReportPredicate } from '../report/types.ts';
 import { verifyReport } from '../report/verify.ts';
 import type { LevelMetrics, Provenance } from '../results/types.ts';
@@ -142,7 +142,7 @@ export async function replayLevel(ctx: RecomputeContext, seed: number, level: nu
     const bad = WEIGHT_NAMES.find((n) => want[n].some((v, i) => v !== ck.mask![n][i]));
     if (bad) throw new RecomputeError(`checkpoint ${checkpointPath(ctx.runDir, seed, level)}: its ${bad} mask does not follow from level ${level - 1}'s weights`);
   }
-  const trained = trainLevel({ config: ctx.config, train: ctx.dataset.train, seed }, pre.weights, ck.mask!, level);
+  const trained = trainMasked({ config: ctx.config, train: ctx.dataset.train, seed }, pre.weights, ck.mask!, level);
   const scratch = mkdtempSync(join(tmpdir(), 'prunecam-replay-'));
   try {
     const ev = await seedEvaluator(ctx.config, ctx.dataset.test, seed, scratch)(trained.weights, level, ck.mask!);

@@ -44,8 +44,8 @@ export function nextMask(config: ProtocolConfig, weights: WeightSet, mask: Mask,
   return PRUNING_STRATEGIES[config.pruning.strategy]({ weights, mask, fraction: config.pruning.fraction, layers, seed, level });
 }
 
-/** Trains one phase from `start` under `mask`; returns trained weights (pruned entries 0). Also used by `verify --replay`. */
-export function trainLevel(o: Pick<SeedRunOptions, 'config' | 'train' | 'seed' | 'onEvent'>, start: WeightSet, mask: Mask, level: number | 'pretrain'): { weights: WeightSet; epochLosses: number[] } {
+/** Trains one phase from `start` under `mask`; returns trained weights (pruned entries 0). Also used by `verify --replay` and `prunecam bench`. */
+export function trainMasked(o: Pick<SeedRunOptions, 'config' | 'train' | 'seed' | 'onEvent'>, start: WeightSet, mask: Mask, level: number | 'pretrain'): { weights: WeightSet; epochLosses: number[] } {
   const t = o.config.training;
   const params = toTensors(applyMask(start, mask));
   const masks = maskTensors(mask);
@@ -80,7 +80,7 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
   const preResumed = pre !== null;
   if (!pre) {
     const t0 = performance.now();
-    const r = trainLevel(o, initWeights(seed), onesMask(), 'pretrain');
+    const r = trainMasked(o, initWeights(seed), onesMask(), 'pretrain');
     pre = { format: CHECKPOINT_FORMAT, runId, seed, level: 'pretrain', weights: r.weights, mask: null, metrics: null, epochLosses: r.epochLosses, wallTimeS: (performance.now() - t0) / 1000, provenance: o.provenance };
     saveCheckpoint(runDir, pre);
   }
@@ -99,7 +99,7 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
       }
     } else {
       const t0 = performance.now();
-      const r = trainLevel(o, wStart, mask, level);
+      const r = trainMasked(o, wStart, mask, level);
       o.onEvent?.({ kind: 'evaluate', level });
       const ev = await o.evaluate(r.weights, level, mask);
       const remaining = countOnes(mask);

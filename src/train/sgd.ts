@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { SGD_MOMENTUM, type SgdMomentumAttrs } from '../backend/kernels/sgd-momentum.ts';
+import { SGD_MOMENTUM, SGD_MOMENTUM_ALL, type SgdMomentumAllAttrs, type SgdMomentumAttrs } from '../backend/kernels/sgd-momentum.ts';
 import { PARAM_NAMES, type ParamName, type Params } from '../model/cnn.ts';
 
 // SGD with PyTorch semantics (torch.optim.SGD, dampening 0, no Nesterov), over every parameter
@@ -21,6 +21,7 @@ export class Sgd {
 
   /** Returns new parameter tensors; disposes the old ones and the gradients it consumed. */
   step(params: Params, grads: Params, h: SgdHyper, masks?: Partial<Record<ParamName, tf.Tensor>>): Params {
+    if (tf.getKernel(SGD_MOMENTUM_ALL, tf.getBackend()) !== undefined) return this.stepAll(params, grads, h, masks);
     const fused = tf.getKernel(SGD_MOMENTUM, tf.getBackend()) !== undefined;
     const next = {} as Params;
     for (const name of PARAM_NAMES) {
@@ -35,6 +36,33 @@ export class Sgd {
       g.dispose();
       next[name] = newW;
     }
+    return next;
+  }
+
+  /** Every parameter's fused update in one kernel launch (the same arithmetic as fusedUpdate). */
+  private stepAll(params: Params, grads: Params, h: SgdHyper, masks?: Partial<Record<ParamName, tf.Tensor>>): Params {
+    const inputs: tf.NamedTensorMap = {};
+    const zeros: tf.Tensor[] = [];
+    PARAM_NAMES.forEach((name, i) => {
+      inputs[`w${i}`] = params[name];
+      inputs[`g${i}`] = grads[name];
+      let buf = this.buf[name];
+      if (buf === undefined) zeros.push((buf = tf.zerosLike(params[name]))); // first step: buf = d exactly
+      inputs[`buf${i}`] = buf;
+      const m = masks?.[name];
+      if (m !== undefined) inputs[`mask${i}`] = m;
+    });
+    const attrs: SgdMomentumAllAttrs = { lr: h.lr, momentum: h.momentum, weightDecay: h.weightDecay, count: PARAM_NAMES.length };
+    const out = tf.engine().runKernel(SGD_MOMENTUM_ALL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    tf.dispose(zeros);
+    const next = {} as Params;
+    PARAM_NAMES.forEach((name, i) => {
+      this.buf[name]?.dispose();
+      this.buf[name] = out[PARAM_NAMES.length + i];
+      params[name].dispose();
+      grads[name].dispose();
+      next[name] = out[i];
+    });
     return next;
   }
 

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { CONV_RELU_POOL_GRAD, type ConvReluPoolGradAttrs } from '../backend/kernels/conv-relu-pool-grad.ts';
 import { SOFTMAX_CROSS_ENTROPY } from '../backend/kernels/softmax-cross-entropy.ts';
+import { CONV_RELU_POOL, canConvReluPool, type ConvReluPoolAttrs } from '../backend/wasm/conv-relu-pool-simd.ts';
+import { DENSE_SOFTMAX_CROSS_ENTROPY, canDenseSoftmax } from '../backend/wasm/dense-softmax-simd.ts';
 import { forward, PARAM_NAMES, type ParamName, type Params } from '../model/cnn.ts';
 import { meanCrossEntropy } from './loss.ts';
 import { Sgd, type SgdHyper } from './sgd.ts';
@@ -74,18 +76,26 @@ export function fusedLossAndGrads(p: Params, x: tf.Tensor4D, labels: Labels): Lo
     const n = x.shape[0];
     const conv = (input: tf.Tensor4D, layer: 'conv1' | 'conv2') =>
       tf.fused.conv2d({ x: input, filter: p[`${layer}.weight`] as tf.Tensor4D, bias: p[`${layer}.bias`], activation: 'relu', strides: 1, pad: 'valid' });
-    const z1 = conv(x, 'conv1');
-    const p1 = tf.maxPool(z1, POOL, POOL, 'valid');
+    // conv1's block forward as one kernel where the backend has it (wasm: the same bits).
+    const [z1, p1] = canConvReluPool(x, p['conv1.weight'], POOL)
+      ? (tf.engine().runKernel(CONV_RELU_POOL, { x, filter: p['conv1.weight'], bias: p['conv1.bias'] }, { pool: POOL } satisfies ConvReluPoolAttrs as unknown as tf.NamedAttrMap) as [tf.Tensor4D, tf.Tensor4D])
+      : ((z) => [z, tf.maxPool(z, POOL, POOL, 'valid')])(conv(x, 'conv1'));
     const z2 = conv(p1, 'conv2');
     const p2 = tf.maxPool(z2, POOL, POOL, 'valid');
     const flat = tf.reshape(p2, [n, -1]) as tf.Tensor2D;
     const fcW = p['fc.weight'] as tf.Tensor2D;
-    const logits = tf.fused.matMul({ a: flat, b: fcW, bias: p['fc.bias'] });
-
-    const [loss, dLogits] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY, { logits, targets: labels }, {}) as [tf.Scalar, tf.Tensor2D];
-    const dFcW = tf.matMul(flat, dLogits, true, false);
-    const dFcB = tf.sum(dLogits, 0);
-    const dP2 = tf.reshape(tf.matMul(dLogits, fcW, false, true), p2.shape);
+    // The dense layer, the loss and their gradients: one kernel where the backend has it (wasm:
+    // the same bits as the separate kernels below).
+    const dense = (): [tf.Scalar, tf.Tensor, tf.Tensor, tf.Tensor] => {
+      if (canDenseSoftmax(labels)) {
+        const [l, dW, dB, dFlat] = tf.engine().runKernel(DENSE_SOFTMAX_CROSS_ENTROPY, { x: flat, w: fcW, bias: p['fc.bias'], targets: labels }, {}) as tf.Tensor[];
+        return [l as tf.Scalar, dW, dB, tf.reshape(dFlat, p2.shape)];
+      }
+      const logits = tf.fused.matMul({ a: flat, b: fcW, bias: p['fc.bias'] });
+      const [l, dLogits] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY, { logits, targets: labels }, {}) as [tf.Scalar, tf.Tensor2D];
+      return [l, tf.matMul(flat, dLogits, true, false), tf.sum(dLogits, 0), tf.reshape(tf.matMul(dLogits, fcW, false, true), p2.shape)];
+    };
+    const [loss, dFcW, dFcB, dP2] = dense();
 
     // One conv block's backward: [dW, db] and, when asked, [.., dL/dx].
     const block = (dp: tf.Tensor, z: tf.Tensor, pooled: tf.Tensor, input: tf.Tensor, layer: 'conv1' | 'conv2', inputGrad: boolean) => {

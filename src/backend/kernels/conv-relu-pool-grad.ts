@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { blockLoop } from './conv-relu-pool-grad-loop.ts';
+import { blockLoop, type BlockGeometry } from './conv-relu-pool-grad-loop.ts';
 import { floatViews } from './float-io.ts';
+import { wasmBlockLoop } from '../wasm/block-grad-simd.ts';
 
 // The backward pass of one conv block of the thesis CNN in a single kernel:
 //
@@ -56,7 +57,19 @@ function convReluPoolGrad({ inputs, backend, attrs }: { inputs: ConvReluPoolGrad
     throw new Error(`${CONV_RELU_POOL_GRAD}: shapes dp [${dp.shape}], z [${z.shape}], p [${p.shape}], x [${x.shape}], filter [${filter.shape}] do not fit a valid stride-1 conv followed by a ${pool}x${pool} max-pool`);
   }
 
+  const geometry: BlockGeometry = { ph, pw, ch, zh, zw, h, w, ci, kh, kw, pool, inputGrad };
   const v = floatViews(CONV_RELU_POOL_GRAD, backend, [dp, z, p, x, filter], [filter.shape, [ch], ...(inputGrad ? [x.shape] : [])]);
+  const memory = wasmMemoryOf(backend);
+  if (memory !== null && [dp, z, p, x, filter].every((t) => t.dtype === 'float32')) {
+    const loop = wasmLoopOrNull(geometry, memory);
+    if (loop !== null) {
+      // The same loop as WebAssembly SIMD on the backend's memory, in place (bit for bit the JS loop's results).
+      const at = (t: tf.TensorInfo) => (backend as unknown as WasmHeap).dataIdMap.get(t.dataId)!.memoryOffset;
+      if (inputGrad) v.outputs[2].fill(0);
+      loop(n, at(dp), at(z), at(p), at(x), at(filter), at(v.infos[0]), at(v.infos[1]), inputGrad ? at(v.infos[2]) : 0);
+      return v.infos;
+    }
+  }
   const [DP, Z, P, X, W] = v.inputs as Float32Array[];
   const [DW, DB, DX] = v.outputs;
 
@@ -68,14 +81,38 @@ function convReluPoolGrad({ inputs, backend, attrs }: { inputs: ConvReluPoolGrad
   const db = new Float64Array(ch);
   const dx = inputGrad ? DX.fill(0) : null;
 
-  blockLoop({ ph, pw, ch, zh, zw, h, w, ci, kh, kw, pool, inputGrad })(n, DP, Z, P, X, wT, dwT, db, dx);
+  blockLoop(geometry)(n, DP, Z, P, X, wT, dwT, db, dx);
 
   for (let t = 0; t < patch; t++) for (let o = 0; o < ch; o++) DW[t * ch + o] = dwT[o * patch + t];
   DB.set(db);
   return v.infos;
 }
 
-/** The kernel for one backend (the same JS on cpu and wasm). */
+interface WasmHeap {
+  wasm: { asm?: { memory?: unknown } };
+  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
+}
+
+/** The wasm backend's (unshared) memory, or null on other backends and the threaded build. */
+function wasmMemoryOf(backend: tf.KernelBackend): WebAssembly.Memory | null {
+  const memory = (backend as unknown as Partial<WasmHeap>).wasm?.asm?.memory;
+  return memory instanceof WebAssembly.Memory && memory.buffer instanceof ArrayBuffer ? memory : null;
+}
+
+let simdUnavailable = false;
+
+/** The SIMD loop for a geometry, or null where WebAssembly SIMD does not compile (then the JS loop runs). */
+function wasmLoopOrNull(g: BlockGeometry, memory: WebAssembly.Memory) {
+  if (simdUnavailable) return null;
+  try {
+    return wasmBlockLoop(g, memory);
+  } catch {
+    simdUnavailable = true;
+    return null;
+  }
+}
+
+/** The kernel for one backend (the same JS on cpu; on wasm the loop runs as WebAssembly SIMD, see src/backend/wasm/block-grad-simd.ts). */
 export function convReluPoolGradConfig(backendName: string): tf.KernelConfig {
   return { kernelName: CONV_RELU_POOL_GRAD, backendName, kernelFunc: convReluPoolGrad as unknown as tf.KernelFunc };
 }

@@ -38,6 +38,55 @@ function sgdMomentum({ inputs, backend, attrs }: { inputs: { w: tf.TensorInfo; g
   return v.infos;
 }
 
+export const SGD_MOMENTUM_ALL = 'PrunecamSgdMomentumAll';
+
+export interface SgdMomentumAllAttrs extends SgdMomentumAttrs {
+  /** Number of parameters; inputs w0.., g0.., buf0.. and mask<i> for the masked ones. */
+  count: number;
+}
+
+/**
+ * PrunecamSgdMomentum for every parameter of a step in one launch (the same arithmetic, element
+ * by element, so the same bits): inputs w<i>, g<i>, buf<i> and optionally mask<i>, i < count.
+ * Outputs [w'0, .., w'(count-1), buf'0, .., buf'(count-1)].
+ */
+function sgdMomentumAll({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo | undefined>; backend: tf.KernelBackend; attrs: SgdMomentumAllAttrs }): tf.TensorInfo[] {
+  const { lr, momentum, weightDecay, count } = attrs;
+  const list: tf.TensorInfo[] = [];
+  const masked: boolean[] = [];
+  for (let i = 0; i < count; i++) {
+    const [w, g, buf, mask] = ['w', 'g', 'buf', 'mask'].map((k) => inputs[`${k}${i}`]);
+    if (w === undefined || g === undefined || buf === undefined) throw new Error(`${SGD_MOMENTUM_ALL}: parameter ${i} needs inputs w${i}, g${i} and buf${i}`);
+    for (const [name, t] of Object.entries({ g, buf, ...(mask === undefined ? {} : { mask }) })) {
+      if (t.shape.join() !== w.shape.join()) throw new Error(`${SGD_MOMENTUM_ALL}: ${name}${i} has shape [${t.shape}], the parameter [${w.shape}]`);
+    }
+    list.push(w, g, buf, ...(mask === undefined ? [] : [mask]));
+    masked.push(mask !== undefined);
+  }
+  const shapes = Array.from({ length: count }, (_, i) => inputs[`w${i}`]!.shape);
+  const v = floatViews(SGD_MOMENTUM_ALL, backend, list, [...shapes, ...shapes]);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const W = v.inputs[at++];
+    const G = v.inputs[at++];
+    const B = v.inputs[at++];
+    const M = masked[i] ? v.inputs[at++] : undefined;
+    const W2 = v.outputs[i];
+    const B2 = v.outputs[count + i];
+    for (let j = 0; j < W.length; j++) {
+      const b = momentum * B[j] + (G[j] + weightDecay * W[j]);
+      B2[j] = b;
+      W2[j] = W[j] - lr * Math.fround(b);
+    }
+    if (M !== undefined) for (let j = 0; j < W2.length; j++) W2[j] *= M[j];
+  }
+  return v.infos;
+}
+
+export function sgdMomentumAllConfig(backendName: string): tf.KernelConfig {
+  return { kernelName: SGD_MOMENTUM_ALL, backendName, kernelFunc: sgdMomentumAll as unknown as tf.KernelFunc };
+}
+
 export function sgdMomentumConfig(backendName: string): tf.KernelConfig {
   return { kernelName: SGD_MOMENTUM, backendName, kernelFunc: sgdMomentum as unknown as tf.KernelFunc };
 }

@@ -25,6 +25,15 @@ function softmaxCrossEntropy({ inputs, backend }: { inputs: { logits: tf.TensorI
   const v = floatViews(SOFTMAX_CROSS_ENTROPY, backend, [logits, targets], [[], [n, c]]);
   const [L, T] = v.inputs;
   const [LOSS, DL] = v.outputs;
+  LOSS[0] = softmaxCrossEntropyValues(n, c, L, T, indices, DL);
+  return v.infos;
+}
+
+/**
+ * The kernel's arithmetic on arrays: logits L [n, c], targets T (class indices [n] when
+ * `indices`, else [n, c]); writes dL/dl into DL and returns the mean loss (both as above).
+ */
+export function softmaxCrossEntropyValues(n: number, c: number, L: ArrayLike<number>, T: ArrayLike<number>, indices: boolean, DL: Float32Array): number {
   const y = new Float64Array(c);
   const e = new Float64Array(c);
   let total = 0;
@@ -52,8 +61,7 @@ function softmaxCrossEntropy({ inputs, backend }: { inputs: { logits: tf.TensorI
     total += (max + Math.log(sum)) * ySum - yDotL;
     for (let j = 0; j < c; j++) DL[row + j] = ((e[j] / sum) * ySum - y[j]) / n;
   }
-  LOSS[0] = total / n;
-  return v.infos;
+  return total / n;
 }
 
 export function softmaxCrossEntropyConfig(backendName: string): tf.KernelConfig {

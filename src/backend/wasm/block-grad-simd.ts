@@ -1,0 +1,255 @@
+import type { BlockGeometry } from '../kernels/conv-relu-pool-grad-loop.ts';
+import { F32, F64, I32, V128, f32x4demoteZero, f64x2add, f64x2extract, f64x2mul, f64x2promoteLow, f64x2replace, f64x2splat, moduleBytes, op, shuffleHigh, shuffleLows, uleb, v128load, v128load64zero, v128store, v128store64lane0, v128zero } from './encode.ts';
+
+// The inner loop of PrunecamConvReluPoolGrad (src/backend/kernels/conv-relu-pool-grad-loop.ts)
+// as WebAssembly with 128-bit SIMD, for the wasm backend: it runs on the backend's own memory
+// (imported), so the tensors are read and written in place, with no copies.
+//
+// Its source is this file: the module is assembled here, at run time, per block geometry (two
+// per training run), from the opcodes below; nothing binary ships. A spec checks it against the
+// JS loop bit for bit (spec/backend/fused-kernels.spec.ts).
+//
+// Same arithmetic, same order, so the same bits as the JS loop: for every channel o, the
+// contributing pooled entries in (b, py, px) order; dW and db accumulate in float64 (each
+// product g*x of two float32 values is exact in float64, then one float64 rounding per sum, as
+// in JS), rounded to float32 once when stored; dL/dx is read as float32, gets g*w added in
+// float64 and is rounded to float32 when stored, as the JS `dx[i] += g * w` does. The SIMD
+// lanes are float64x2: two taps of a patch row at a time (a row of a conv2 patch is
+// kw*ci = 12 contiguous floats: three 4-float loads, each widened to two float64x2).
+// WebAssembly has no fused multiply-add in these instructions, so nothing is contracted.
+
+/** (n, dp, z, p, x, filter, dW, db, dx) with every array a byte offset into the memory; dx 0 when unused. */
+export type WasmBlockLoop = (n: number, dp: number, z: number, p: number, x: number, filter: number, dw: number, db: number, dx: number) => void;
+
+// --- the kernel ------------------------------------------------------------------------------
+
+/** A patch row split into runs of 4, 2 and 1 floats: [offset in floats within the row, width]. */
+function chunks(width: number): Array<[number, 4 | 2 | 1]> {
+  const out: Array<[number, 4 | 2 | 1]> = [];
+  let at = 0;
+  for (; at + 4 <= width; at += 4) out.push([at, 4]);
+  if (at + 2 <= width) {
+    out.push([at, 2]);
+    at += 2;
+  }
+  if (at < width) out.push([at, 1]);
+  return out;
+}
+
+/** The module's bytes for one geometry (exported for the spec). */
+export function blockLoopModule(g: BlockGeometry): Uint8Array<ArrayBuffer> {
+  const { ph, pw, ch, zh, zw, h, w, ci, kh, kw, pool, inputGrad } = g;
+  const zRow = zw * ch;
+  const xRow = w * ci;
+  const row = kw * ci;
+  const parts = chunks(row);
+
+  // Locals: params 0..8, then the i32s, one f32 (m), the f64s, the v128s.
+  const [N, DP, Z, P, X, W, DW, DB, DX] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  let next = 9;
+  const i32s = ['o', 'd', 'b', 'py', 'px', 'zb', 'xb', 'zAt', 'xo', 'xa', 'da', 'k', 'flags'];
+  const L: Record<string, number> = {};
+  for (const s of i32s) L[s] = next++;
+  const f64Names = ['bias', 'g'];
+  // Per tap: its accumulator (and, with inputGrad, its filter value) lives in a float64x2 lane
+  // (runs of 4 or 2 floats) or in a float64 local (a single float).
+  const accV: number[] = [];
+  const accS: number[] = [];
+  const tapsOf: Array<{ r: number; at: number; width: 4 | 2 | 1; t: number; slots: number[] }> = [];
+  const M = next++;
+  const firstF64 = next;
+  const nF64 = f64Names.length + parts.filter((c) => c[1] === 1).length * kh * (inputGrad ? 2 : 1);
+  const firstV128 = firstF64 + nF64;
+  const nPairs = parts.reduce((s, [, width]) => s + (width === 1 ? 0 : width / 2), 0) * kh;
+  const G2 = firstV128 + nPairs * (inputGrad ? 2 : 1);
+  const TMP = G2 + 1;
+  let fNext = firstF64 + f64Names.length;
+  let vNext = firstV128;
+  for (let r = 0; r < kh; r++) {
+    for (const [at, width] of parts) {
+      const t = r * row + at;
+      const slots: number[] = [];
+      if (width === 1) {
+        accS.push(fNext);
+        slots.push(fNext++);
+        if (inputGrad) {
+          slots.push(fNext++);
+        }
+      } else {
+        for (let q = 0; q < width / 2; q++) {
+          accV.push(vNext);
+          slots.push(vNext++);
+        }
+        if (inputGrad) {
+          for (let q = 0; q < width / 2; q++) {
+            slots.push(vNext++);
+          }
+        }
+      }
+      tapsOf.push({ r, at, width, t, slots });
+    }
+  }
+  const BIAS = firstF64;
+  const GD = firstF64 + 1;
+  const locals = [
+    [...uleb(i32s.length), I32],
+    [1, F32],
+    [...uleb(nF64), F64],
+    [...uleb(nPairs * (inputGrad ? 2 : 1) + 2), V128],
+  ];
+
+  const c: number[] = [];
+  const emit = (...xs: number[][]) => {
+    for (const x of xs) c.push(...x);
+  };
+  const get = op.get;
+  const set = op.set;
+  const addConst = (l: number, v: number) => emit(get(l), op.i32(v), op.i32add, set(l));
+  // The filter value of tap t for channel o: W[t*ch + o], as float64.
+  const filterTap = (t: number) => [...get(W), ...get(L.o), ...op.i32(4), ...op.i32mul, ...op.i32add, ...op.f32load(t * ch * 4), ...op.f64promote];
+
+  emit(op.i32(0), set(L.o));
+  emit(op.loop); // O
+  {
+    emit(op.f64zero, set(BIAS));
+    for (const a of accV) emit(v128zero, set(a));
+    for (const a of accS) emit(op.f64zero, set(a));
+    if (inputGrad) {
+      for (const tp of tapsOf) {
+        if (tp.width === 1) {
+          emit(filterTap(tp.t), set(tp.slots[1]));
+        } else {
+          const pairs = tp.width / 2;
+          for (let q = 0; q < pairs; q++) {
+            emit(filterTap(tp.t + 2 * q), f64x2splat, filterTap(tp.t + 2 * q + 1), f64x2replace(1), set(tp.slots[pairs + q]));
+          }
+        }
+      }
+    }
+    emit(get(L.o), op.i32(4), op.i32mul, set(L.d));
+    emit(get(L.o), op.i32(4), op.i32mul, set(L.zb));
+    emit(op.i32(0), set(L.xb));
+    emit(op.i32(0), set(L.b));
+    emit(op.block); // guard n == 0
+    emit(get(N), op.i32eqz, op.brIf(0));
+    emit(op.loop); // B
+    {
+      emit(op.i32(0), set(L.py));
+      emit(op.loop); // PY
+      {
+        emit(op.i32(0), set(L.px));
+        emit(op.loop); // PX
+        {
+          emit(op.block); // SKIP
+          {
+            // g = dp[d] (as float64), m = p[d]; skip when g == 0 or !(m > 0)
+            emit(get(DP), get(L.d), op.i32add, op.f32load(0), op.f64promote, op.tee(GD), op.f64zero, op.f64eq);
+            emit(get(P), get(L.d), op.i32add, op.f32load(0), op.tee(M), op.f32zero, op.f32gt, op.i32eqz, op.i32or, op.brIf(0));
+            // zAt = z + zb + (py*pool*zRow + px*pool*ch)*4
+            emit(get(Z), get(L.zb), op.i32add, get(L.py), op.i32(pool * zRow * 4), op.i32mul, op.i32add, get(L.px), op.i32(pool * ch * 4), op.i32mul, op.i32add, set(L.zAt));
+            // k: the first window position (row-major) holding m, as in the JS loop.
+            const window = pool * pool;
+            emit(op.i32(0), set(L.k));
+            if (window > 1) {
+              emit(op.i32(1), set(L.flags));
+              for (let i = 0; i < window - 1; i++) {
+                const zOff = (Math.floor(i / pool) * zRow + (i % pool) * ch) * 4;
+                // flags = flags & (z[zAt + off] != m); k += flags
+                emit(get(L.flags), get(L.zAt), op.f32load(zOff), get(M), op.f32ne, op.i32and, op.tee(L.flags));
+                emit(get(L.k), op.i32add, set(L.k));
+              }
+            }
+            // xo = x + xb + ((py*pool + k/pool)*xRow + (px*pool + k%pool)*ci)*4
+            const kRow = pool === 2 ? [...get(L.k), ...op.i32(1), ...op.i32shrU] : [...get(L.k), ...op.i32(pool), ...op.i32divU];
+            const kCol = pool === 2 ? [...get(L.k), ...op.i32(1), ...op.i32and] : [...get(L.k), ...op.i32(pool), ...op.i32remU];
+            emit(get(L.xb));
+            emit(get(L.py), op.i32(pool * xRow * 4), op.i32mul, op.i32add);
+            emit(kRow, op.i32(xRow * 4), op.i32mul, op.i32add);
+            emit(get(L.px), op.i32(pool * ci * 4), op.i32mul, op.i32add);
+            emit(kCol, op.i32(ci * 4), op.i32mul, op.i32add, op.tee(L.xo));
+            emit(get(X), op.i32add, set(L.xa));
+            if (inputGrad) emit(get(DX), get(L.xo), op.i32add, set(L.da));
+            // bias += g; G2 = splat(g)
+            emit(get(BIAS), get(GD), op.f64add, set(BIAS));
+            emit(get(GD), f64x2splat, set(G2));
+            for (const tp of tapsOf) {
+              const off = (tp.r * xRow + tp.at) * 4;
+              if (tp.width === 1) {
+                emit(get(tp.slots[0]), get(GD), get(L.xa), op.f32load(off), op.f64promote, op.f64mul, op.f64add, set(tp.slots[0]));
+                if (inputGrad) {
+                  emit(get(L.da));
+                  emit(get(L.da), op.f32load(off), op.f64promote, get(GD), get(tp.slots[1]), op.f64mul, op.f64add, op.f32demote, op.f32store(off));
+                }
+                continue;
+              }
+              const pairs = tp.width / 2;
+              const load = tp.width === 4 ? v128load(off) : v128load64zero(off);
+              // dW: acc += G2 * widen(x), the upper two floats (width 4) widened after a shuffle down.
+              emit(get(L.xa), load, set(TMP));
+              emit(get(tp.slots[0]), get(G2), get(TMP), f64x2promoteLow, f64x2mul, f64x2add, set(tp.slots[0]));
+              if (pairs === 2) emit(get(tp.slots[1]), get(G2), get(TMP), get(TMP), shuffleHigh, f64x2promoteLow, f64x2mul, f64x2add, set(tp.slots[1]));
+              if (inputGrad) {
+                // dx = float32(widen(dx) + G2 * w), two lanes at a time.
+                emit(get(L.da), load, set(TMP));
+                emit(get(L.da));
+                emit(get(TMP), f64x2promoteLow, get(G2), get(tp.slots[pairs]), f64x2mul, f64x2add, f32x4demoteZero);
+                if (pairs === 2) {
+                  emit(get(TMP), get(TMP), shuffleHigh, f64x2promoteLow, get(G2), get(tp.slots[pairs + 1]), f64x2mul, f64x2add, f32x4demoteZero);
+                  emit(shuffleLows, v128store(off));
+                } else {
+                  emit(v128store64lane0(off));
+                }
+              }
+            }
+          }
+          emit(op.end); // SKIP
+          addConst(L.d, ch * 4);
+          emit(get(L.px), op.i32(1), op.i32add, op.tee(L.px), op.i32(pw), op.i32ltU, op.brIf(0));
+        }
+        emit(op.end); // PX
+        emit(get(L.py), op.i32(1), op.i32add, op.tee(L.py), op.i32(ph), op.i32ltU, op.brIf(0));
+      }
+      emit(op.end); // PY
+      addConst(L.zb, zh * zRow * 4);
+      addConst(L.xb, h * xRow * 4);
+      emit(get(L.b), op.i32(1), op.i32add, op.tee(L.b), get(N), op.i32ltU, op.brIf(0));
+    }
+    emit(op.end); // B
+    emit(op.end); // guard
+    // db[o] = bias; dW[t*ch + o] = acc_t, each rounded to float32 once.
+    emit(get(DB), get(L.o), op.i32(4), op.i32mul, op.i32add, get(BIAS), op.f32demote, op.f32store(0));
+    const storeTap = (t: number, value: number[]) => emit(get(DW), get(L.o), op.i32(4), op.i32mul, op.i32add, value, op.f32demote, op.f32store(t * ch * 4));
+    for (const tp of tapsOf) {
+      if (tp.width === 1) {
+        storeTap(tp.t, get(tp.slots[0]));
+        continue;
+      }
+      for (let q = 0; q < tp.width / 2; q++) {
+        storeTap(tp.t + 2 * q, [...get(tp.slots[q]), ...f64x2extract(0)]);
+        storeTap(tp.t + 2 * q + 1, [...get(tp.slots[q]), ...f64x2extract(1)]);
+      }
+    }
+    emit(get(L.o), op.i32(1), op.i32add, op.tee(L.o), op.i32(ch), op.i32ltU, op.brIf(0));
+  }
+  emit(op.end); // O
+  emit(op.end); // function
+
+  return moduleBytes(9, locals, c);
+}
+
+const instances = new WeakMap<WebAssembly.Memory, Map<string, WasmBlockLoop>>();
+
+/** The compiled loop for a geometry, on `memory` (cached per memory and geometry). */
+export function wasmBlockLoop(g: BlockGeometry, memory: WebAssembly.Memory): WasmBlockLoop {
+  const key = JSON.stringify(g);
+  let byGeometry = instances.get(memory);
+  if (byGeometry === undefined) instances.set(memory, (byGeometry = new Map()));
+  let loop = byGeometry.get(key);
+  if (loop === undefined) {
+    const module = new WebAssembly.Module(blockLoopModule(g));
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    loop = instance.exports.run as WasmBlockLoop;
+    byGeometry.set(key, loop);
+  }
+  return loop;
+}

@@ -1,0 +1,101 @@
+// A minimal WebAssembly (with 128-bit SIMD) encoder for the kernels prunecam assembles at run
+// time (src/backend/wasm/*-simd.ts): LEB128 numbers, sections, and the opcodes they use, named
+// as in the WebAssembly specification. These files are the kernels' source; no binary ships.
+
+export const uleb = (v: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+};
+
+export const sleb = (v: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+};
+
+export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+export const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+
+export const I32 = 0x7f;
+export const F64 = 0x7c;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+export const VOID = 0x40;
+
+export const op = {
+  block: [0x02, VOID],
+  loop: [0x03, VOID],
+  end: [0x0b],
+  br: (depth: number) => [0x0c, ...uleb(depth)],
+  brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  get: (l: number) => [0x20, ...uleb(l)],
+  set: (l: number) => [0x21, ...uleb(l)],
+  tee: (l: number) => [0x22, ...uleb(l)],
+  i32: (v: number) => [0x41, ...sleb(v)],
+  f64zero: [0x44, 0, 0, 0, 0, 0, 0, 0, 0],
+  f32load: (offset: number) => [0x2a, 2, ...uleb(offset)],
+  f32store: (offset: number) => [0x38, 2, ...uleb(offset)],
+  i32eqz: [0x45],
+  i32ltU: [0x49],
+  i32add: [0x6a],
+  i32mul: [0x6c],
+  i32divU: [0x6e],
+  i32remU: [0x70],
+  i32and: [0x71],
+  i32or: [0x72],
+  i32shrU: [0x76],
+  f32eq: [0x5b],
+  f64eq: [0x61],
+  f32zero: [0x43, 0, 0, 0, 0],
+  f32ne: [0x5c],
+  f32gt: [0x5e],
+  f64add: [0xa0],
+  f64mul: [0xa2],
+  f32demote: [0xb6],
+  f64promote: [0xbb],
+  simd: (code: number, ...rest: number[]) => [0xfd, ...uleb(code), ...rest],
+};
+export const v128load = (offset: number) => op.simd(0x00, 0, ...uleb(offset));
+export const v128store = (offset: number) => op.simd(0x0b, 0, ...uleb(offset));
+export const v128load64zero = (offset: number) => op.simd(0x5d, 0, ...uleb(offset));
+export const v128store64lane0 = (offset: number) => op.simd(0x5b, 0, ...uleb(offset), 0);
+// Lanes 2,3 of a float32x4 moved down to lanes 0,1 (to widen the upper half).
+export const shuffleHigh = op.simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+// Lanes 0,1 of the first float32x4 then lanes 0,1 of the second.
+export const shuffleLows = op.simd(0x0d, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+export const f64x2splat = op.simd(0x14);
+export const f64x2extract = (lane: number) => op.simd(0x21, lane);
+export const f64x2replace = (lane: number) => op.simd(0x22, lane);
+export const f64x2add = op.simd(0xf0);
+export const f64x2mul = op.simd(0xf2);
+export const f64x2promoteLow = op.simd(0x5f);
+export const f32x4demoteZero = op.simd(0x5e);
+export const v128zero = op.simd(0x0c, ...new Array(16).fill(0));
+
+
+/** A module importing `env.memory` and exporting one function `run` of `params` i32 parameters and no result. */
+export function moduleBytes(params: number, locals: number[][], code: number[]): Uint8Array<ArrayBuffer> {
+  const body = [...vec(locals), ...code];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec(new Array(params).fill([I32])), 0]])), // type: (i32 x params) -> ()
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])), // import memory, min 0, no max
+    ...section(3, vec([[0]])), // one function of type 0
+    ...section(7, vec([[...name('run'), 0x00, 0]])), // exported as "run"
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
