@@ -160,6 +160,8 @@ describe('correlation inference', () => {
     expect(c.perSeed.values[1].r).toBeCloseTo(-1, 14);
     expect(c.perSeed.summary).toMatchObject({ n: 2 });
     expect(c.perSeed.summary!.mean).toBeCloseTo(0, 14);
+    // r = ±1: sd √2, t(0.975, 1) = 12.706, so the t-interval is ±12.7; a correlation's bounds stop at ±1.
+    expect([c.perSeed.summary!.lo95, c.perSeed.summary!.hi95]).toEqual([-1, 1]);
     // Means x = [1, 2, 3.5], y = [3, 3.5, 3.5]; Δx = [1, 1.5], Δy = [0.5, 0]: two points, r = −1.
     expect(c.firstDifferences).toBeNull(); // two differences: r needs at least 3 pairs
     expect(c.bootstrap).toBeNull();

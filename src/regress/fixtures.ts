@@ -2,14 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { explainAll } from '../explain/explain.ts';
-import { forward, PARAM_NAMES, WEIGHT_NAMES } from '../model/cnn.ts';
-import { paramTorchToTf, weightsFromTorchJson, type TorchTensorJson } from '../model/layout.ts';
-import { disposeParams, fromTensors, toTensors } from '../model/params.ts';
+import { forward, PARAM_NAMES } from '../model/cnn.ts';
+import { weightsFromTorchJson, type TorchTensorJson } from '../model/layout.ts';
+import { disposeParams, toTensors } from '../model/params.ts';
 import { THESIS } from '../protocol/builtin.ts';
 import { sha256Hex } from '../report/canonical.ts';
-import { maskTensors, type Mask } from '../train/masks.ts';
-import { Sgd } from '../train/sgd.ts';
-import { trainStep } from '../train/step.ts';
+import { replayTrainSteps, type TrainStepsCase } from '../train/replay-fixture.ts';
 
 // The reference fixtures (fixtures/reference, FORMAT.md) of the kinds that exercise tfjs
 // numerics: forward logits, SGD training steps and Grad-CAM++ heatmaps. Each is computed on the
@@ -71,31 +69,12 @@ function outputsOf(fx: Fixture): Array<{ what: string; got: ArrayLike<number>; w
       { what: 'logits', got: got.logits, want: want.logits.data },
     ];
   }
-  return trainSteps(fx, params);
+  disposeParams(params);
+  return trainSteps(fx);
 }
 
-function trainSteps(fx: Fixture, start: ReturnType<typeof toTensors>) {
-  const opt = fx.optimizer as { lr: number; momentum: number; weight_decay: number };
-  const fxMasks = fx.masks as Record<string, TorchTensorJson>;
-  const mask = {} as Mask;
-  for (const n of WEIGHT_NAMES) mask[n] = Uint8Array.from(paramTorchToTf(n, fxMasks[n].data));
-  const masks = maskTensors(mask);
-  const sgd = new Sgd();
-  let params = start;
-  const losses: number[] = [];
-  for (const b of fx.batches as Array<{ inputs: TorchTensorJson; labels: number[] }>) {
-    const n = b.inputs.shape[0];
-    const x = tf.tensor4d(b.inputs.data, [n, 28, 28, 1]);
-    const y = tf.oneHot(tf.tensor1d(b.labels, 'int32'), 10) as tf.Tensor2D;
-    const r = trainStep(params, x, y, sgd, { lr: opt.lr, momentum: opt.momentum, weightDecay: opt.weight_decay }, masks);
-    params = r.params;
-    losses.push(r.loss.dataSync()[0]);
-    tf.dispose([x, y, r.loss]);
-  }
-  const after = fromTensors(params);
-  disposeParams(params);
-  disposeParams(masks);
-  sgd.dispose();
+function trainSteps(fx: Fixture) {
+  const { losses, after } = replayTrainSteps(fx as unknown as TrainStepsCase);
   const want = fx.want as { losses: number[]; model_after: Record<string, TorchTensorJson> };
   const wantW = weightsFromTorchJson(want.model_after);
   return [{ what: 'losses', got: losses, want: want.losses }, ...PARAM_NAMES.map((n) => ({ what: n, got: after[n], want: wantW[n] }))];

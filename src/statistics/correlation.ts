@@ -53,11 +53,21 @@ export function meanSeriesR(bySeed: Map<number, SeedSeries>, ids: readonly numbe
   return pearson(levelMeans(chosen, (s) => s.x), levelMeans(chosen, (s) => s.y)).r;
 }
 
+/**
+ * A t-interval of the mean of a few r values can reach past ±1 (2 seeds with r = -0.2 and -0.6
+ * give about [-3.1, 1.9]); a correlation cannot, so the bounds are cut to [-1, 1]. The cut bound
+ * still says "the seeds cannot tell": it is the whole range on that side.
+ */
+function clampToCorrelation(s: SeedSummary): SeedSummary {
+  const cut = (v: number | null) => (v === null ? null : Math.max(-1, Math.min(1, v)));
+  return { ...s, lo95: cut(s.lo95), hi95: cut(s.hi95) };
+}
+
 export function correlationInference(series: readonly SeedSeries[], boot: BootstrapSettings): CorrelationInference {
   if (series.length === 0) throw new RangeError('correlation: no seeds');
   const values = [...series].sort((a, b) => a.seed - b.seed).map((s) => ({ seed: s.seed, r: defined(() => pearson(s.x, s.y).r) }));
   const rs = values.map((v) => v.r).filter((r): r is number => r !== null);
-  const perSeed = { values, summary: rs.length ? summarise(rs) : null };
+  const perSeed = { values, summary: rs.length ? clampToCorrelation(summarise(rs)) : null };
   const dx = firstDifferences(levelMeans(series, (s) => s.x));
   const dy = firstDifferences(levelMeans(series, (s) => s.y));
   const fd = defined(() => pearson(dx, dy));
