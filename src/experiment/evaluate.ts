@@ -35,6 +35,11 @@ function logitsOf(weights: WeightSet, x: Float32Array, n: number, batch: number)
   return out;
 }
 
+/** A level whose Part 1 metrics cannot be defined (every heatmap non-finite): stopping beats a NaN in the report. */
+export class UndefinedLevelMetricError extends Error {
+  override name = 'UndefinedLevelMetricError';
+}
+
 /** Explainers to run: the protocol's, Grad-CAM++ always (Part 1 rests on it), in registry order. */
 function methodsOf(config: ProtocolConfig): ExplainerName[] {
   const chosen = new Set<ExplainerName>([...config.explain.methods, 'gradcampp']);
@@ -146,11 +151,16 @@ export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number,
           }))
         : undefined;
     const pp = scored.gradcampp;
+    if (pp.localisation.softIoU === null) {
+      throw new UndefinedLevelMetricError(
+        `seed ${seed} level ${level}: no Grad-CAM++ heatmap could be scored (${pp.nonFiniteHeatmaps} of ${test.n} are not finite), so Part 1's mean IoU is undefined; ` +
+          `the network's activations likely overflow float32 (check data.normalize and the learning rates). The run stops here; finished levels are kept on disk.`,
+      );
+    }
     const evaluation: Evaluation = {
       cleanAccuracy: accuracy(cleanLogits, test.labels),
       noisyAccuracy: accuracy(all.logits, test.labels),
-      // NaN only when every heatmap was non-finite; the report's schema check then names it.
-      meanIoU: pp.localisation.softIoU ?? NaN,
+      meanIoU: pp.localisation.softIoU,
       heatmapMean: pp.heatmapMean ?? NaN,
       heatmapStd: pp.heatmapStd ?? NaN,
       zeroHeatmaps: pp.zeroHeatmaps,
