@@ -9,7 +9,8 @@ import { F32, I32, V128, moduleBytes, op, uleb } from './encode.ts';
 // for a single-channel input and a multiple of 4 output channels (conv1 of the thesis CNN:
 // 1 -> 4). Each output pixel's channels are float32x4 vectors: acc = b, then for each filter tap
 // (r, c) in row-major order acc = acc + x[r, c] * W[r, c, :], every product and sum rounded to
-// float32 (WebAssembly SIMD has no fused multiply-add in these instructions), then max(acc, 0).
+// float32 (WebAssembly SIMD has no fused multiply-add in these instructions), then ReLU as
+// XNNPACK does it (a signed integer max of the float bits with 0; see below for non-finite sums).
 // That is the order XNNPACK's convolution (the shipped FusedConv2D, through prunecam's
 // single-channel fold) sums in, so z and p are bit for bit the shipped kernels' (checked by
 // spec/backend/conv-relu-pool-simd.spec.ts; at most the sign of a zero could differ, which no
@@ -74,6 +75,12 @@ export function convReluPoolModule(g: ConvReluPoolGeometry): Uint8Array<ArrayBuf
   const f32x4add = simd(0xe4);
   const f32x4mul = simd(0xe6);
   const f32x4max = simd(0xe9);
+  // ReLU as XNNPACK's wasm GEMM (the shipped FusedConv2D) does it: a signed integer max of the
+  // float bits with 0. Finite values as max(acc, 0); +Infinity and a positive NaN stay, while
+  // -Infinity and a negative NaN (Infinity - Infinity on x86, as an overflowing sum gives)
+  // become 0. A float max would keep those NaN, and conv2's ReLU would then zero the whole
+  // network instead of letting the +Infinity entries reach a NaN loss (NonFiniteLossError).
+  const i32x4maxS = simd(0xb8);
   const zero = simd(0x0c, ...new Array(16).fill(0));
 
   for (let t = 0; t < taps; t++) for (let v = 0; v < vecs; v++) emit(get(W), load((t * co + v * 4) * 4), set(wv(t, v)));
@@ -98,7 +105,7 @@ export function convReluPoolModule(g: ConvReluPoolGeometry): Uint8Array<ArrayBuf
               emit(get(ACC), get(L.xi), load32splat((r * w + cc) * 4), get(wv(r * kw + cc, v)), f32x4mul, f32x4add, set(ACC));
             }
           }
-          emit(get(L.zo), get(ACC), get(ZERO), f32x4max, store(v * 16));
+          emit(get(L.zo), get(ACC), get(ZERO), i32x4maxS, store(v * 16));
         }
         emit(get(L.zo), op.i32(co * 4), op.i32add, set(L.zo));
         emit(get(L.xi), op.i32(4), op.i32add, set(L.xi));
