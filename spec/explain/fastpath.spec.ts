@@ -82,7 +82,19 @@ describe('fast explain path vs the previous implementation', () => {
         const want = autodiffGradients(p, a, targets);
         const got = closedFormGradients(A, n, 11, 11, 8, p['fc.weight'].dataSync() as Float32Array, targets);
         expect(got).not.toBeNull();
-        expect(firstDiff(got!, want), `seed ${seed}`).toBeNull();
+        expect(firstDiff(got!.gradients, want), `seed ${seed}`).toBeNull();
+        // The nonzero list: exactly the nonzero G, each channel's in ascending order.
+        const { index, offsets } = got!.nonzero;
+        for (let img = 0; img < n; img++) {
+          const listed = Array.from(index.subarray(offsets[img], offsets[img + 1]));
+          const nonzero = [];
+          for (let i = img * 968; i < (img + 1) * 968; i++) if (want[i] !== 0) nonzero.push(i);
+          expect([...listed].sort((x, y) => x - y)).toEqual(nonzero);
+          for (let k = 0; k < 8; k++) {
+            const ch = listed.filter((i) => i % 8 === k);
+            expect(ch).toEqual([...ch].sort((x, y) => x - y));
+          }
+        }
       } finally {
         a.dispose();
         disposeParams(p);

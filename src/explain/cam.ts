@@ -17,6 +17,12 @@ export interface LayerGradients {
   height: number;
   width: number;
   channels: number;
+  /**
+   * Optional, when the producer knows it: the index into `gradients` of every nonzero G, image
+   * after image (image i's are index[offsets[i]] .. index[offsets[i + 1] - 1]), each channel's in
+   * ascending order. Explainers that skip G == 0 may walk this instead of the whole array.
+   */
+  nonzero?: { index: Int32Array; offsets: Int32Array };
 }
 
 /** What an explainer may need besides A and G. */

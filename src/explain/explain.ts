@@ -192,8 +192,11 @@ function layerGradients(params: Params, fcWeight: Float32Array, x: tf.Tensor4D, 
     const targets = given ? Int32Array.from(given) : argmaxRows(logits, CLASSES);
     const activations = a.dataSync() as Float32Array;
     const [, height, width, channels] = a.shape;
-    const gradients = closedFormGradients(activations, count, height, width, channels, fcWeight, targets) ?? autodiffGradients(params, a, targets);
-    return { g: { activations, gradients, n: count, height, width, channels }, logits, targets };
+    const closed = closedFormGradients(activations, count, height, width, channels, fcWeight, targets);
+    const g: LayerGradients = closed
+      ? { activations, gradients: closed.gradients, nonzero: closed.nonzero, n: count, height, width, channels }
+      : { activations, gradients: autodiffGradients(params, a, targets), n: count, height, width, channels };
+    return { g, logits, targets };
   } finally {
     x.dispose();
     a?.dispose();
@@ -222,10 +225,12 @@ export function autodiffGradients(params: Params, a: tf.Tensor4D, targets: Int32
  *   MaxPoolGrad: each 2x2 window's nonzero gradient goes to its first maximal ReLU(A) in
  *   row-major order, every other position (and the unpooled last row and column) gets +0;
  *   ReLU's gradient: dy * step(A), step(A) = A > 0 ? 1 : 0 (so -0 where dy < 0 and A <= 0).
+ * Also lists the nonzero G (LayerGradients.nonzero): windows are walked by their top row, then
+ * their bottom row, so each channel's entries come in ascending order.
  * Returns null (the caller takes the autodiff path) when the head is not that shape or an
  * activation or dense weight is not finite (NaN routing and NaN * 0 are left to the kernels).
  */
-export function closedFormGradients(A: Float32Array, n: number, height: number, width: number, ch: number, fcWeight: Float32Array, targets: Int32Array): Float32Array | null {
+export function closedFormGradients(A: Float32Array, n: number, height: number, width: number, ch: number, fcWeight: Float32Array, targets: Int32Array): { gradients: Float32Array; nonzero: { index: Int32Array; offsets: Int32Array } } | null {
   const ph = height >> 1;
   const pw = width >> 1;
   if (fcWeight.length !== ph * pw * ch * CLASSES || A.length !== n * height * width * ch) return null;
@@ -233,37 +238,60 @@ export function closedFormGradients(A: Float32Array, n: number, height: number, 
   for (let i = 0; i < A.length; i++) if (A[i] - A[i] !== 0) return null;
   const G = new Float32Array(A.length);
   const row = width * ch;
+  const windows = ph * pw * ch;
+  const best = new Int32Array(windows);
+  const index = new Int32Array(n * windows);
+  const offsets = new Int32Array(n + 1);
+  let count = 0;
   for (let img = 0; img < n; img++) {
     const t = targets[img];
     const base = img * height * row;
     let f = t;
+    let wi = 0;
     for (let py = 0; py < ph; py++) {
       for (let px = 0; px < pw; px++) {
         const corner = base + 2 * py * row + 2 * px * ch;
-        for (let c = 0; c < ch; c++, f += CLASSES) {
+        for (let c = 0; c < ch; c++, f += CLASSES, wi++) {
+          best[wi] = -1;
           const dy = fcWeight[f];
           if (dy === 0) continue;
           const at = corner + c;
-          let best = at;
+          let b = at;
           let m = A[at] > 0 ? A[at] : 0;
           let v = A[at + ch] > 0 ? A[at + ch] : 0;
           if (v > m) {
             m = v;
-            best = at + ch;
+            b = at + ch;
           }
           v = A[at + row] > 0 ? A[at + row] : 0;
           if (v > m) {
             m = v;
-            best = at + row;
+            b = at + row;
           }
           v = A[at + row + ch] > 0 ? A[at + row + ch] : 0;
-          if (v > m) best = at + row + ch;
-          G[best] = A[best] > 0 ? dy : dy * 0;
+          if (v > m) b = at + row + ch;
+          if (A[b] > 0) {
+            G[b] = dy;
+            best[wi] = b;
+          } else {
+            G[b] = dy * 0;
+          }
         }
       }
     }
+    // Nonzero G in per-channel ascending order: each window row's top-row entries, then its bottom-row ones.
+    for (let py = 0; py < ph; py++) {
+      const top = base + 2 * py * row + row;
+      for (let half = 0; half < 2; half++) {
+        for (let w = py * pw * ch; w < (py + 1) * pw * ch; w++) {
+          const b = best[w];
+          if (b >= 0 && (b < top) === (half === 0)) index[count++] = b;
+        }
+      }
+    }
+    offsets[img + 1] = count;
   }
-  return G;
+  return { gradients: G, nonzero: { index: index.subarray(0, count), offsets } };
 }
 
 /** A new [count, 28, 28, 1] tensor of images start..start+count-1 (the caller disposes it). */

@@ -17,20 +17,32 @@ export const gradCamPlusPlus: Explainer = (g, ctx) => {
   const hw = g.height * g.width;
   const weights = new Float32Array(n * K);
   const acc = new Float64Array(K);
+  const term = (grad: number, k: number, sb: number): number => {
+    const g2 = fr(grad * grad);
+    const g3 = fr(g2 * grad);
+    const alpha = fr(g2 / fr(fr(fr(2 * g2) + fr(S[sb + k] * g3)) + eps));
+    // max(G, 0) * alpha: 0 for a negative gradient, NaN at an exact pole (as numpy: 0 * inf).
+    return grad > 0 ? fr(grad * alpha) : 0 * alpha;
+  };
+  const nz = g.nonzero;
   for (let img = 0; img < n; img++) {
     acc.fill(0);
-    let at = img * hw * K;
     const sb = img * K;
-    for (let p = 0; p < hw; p++) {
-      for (let k = 0; k < K; k++, at++) {
-        const grad = G[at];
-        // np.where(grads != 0, aij, 0): max(G, 0) is 0 there too, and skipping avoids 0 * (0/eps) when eps = 0.
-        if (grad === 0) continue;
-        const g2 = fr(grad * grad);
-        const g3 = fr(g2 * grad);
-        const alpha = fr(g2 / fr(fr(fr(2 * g2) + fr(S[sb + k] * g3)) + eps));
-        // max(G, 0) * alpha: 0 for a negative gradient, NaN at an exact pole (as numpy: 0 * inf).
-        acc[k] += grad > 0 ? fr(grad * alpha) : 0 * alpha;
+    if (nz) {
+      // Only the nonzero G, each channel's in ascending pixel order: the same sums.
+      for (let j = nz.offsets[img]; j < nz.offsets[img + 1]; j++) {
+        const at = nz.index[j];
+        const k = at % K;
+        acc[k] += term(G[at], k, sb);
+      }
+    } else {
+      let at = img * hw * K;
+      for (let p = 0; p < hw; p++) {
+        for (let k = 0; k < K; k++, at++) {
+          const grad = G[at];
+          // np.where(grads != 0, aij, 0): max(G, 0) is 0 there too, and skipping avoids 0 * (0/eps) when eps = 0.
+          if (grad !== 0) acc[k] += term(grad, k, sb);
+        }
       }
     }
     for (let k = 0; k < K; k++) weights[sb + k] = fr(acc[k]);
