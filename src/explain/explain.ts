@@ -10,14 +10,15 @@ import { resizeTaps } from './resize.ts';
 // Batched heatmaps of every selected explainer on conv2's pre-ReLU output, with
 // pytorch-grad-cam 1.4.6's semantics (PROTOCOL.md Part 1 steps 1-5, Part 2 "Explainers"):
 //   target c = arg-max of the raw logits (ties to the lowest index) unless given;
-//   A and G = d logit_c / d A are computed ONCE per batch and shared by all explainers: the
-//   selected logits are summed over the batch and one gradient taken; images never interact,
-//   so each image's slice is its own gradient;
+//   A and G = d logit_c / d A are computed ONCE per batch and shared by all explainers; G is
+//   each image's own gradient (images never interact);
 //   raw cam from the explainer (registry.ts); cam_small = N(ReLU(cam)); result = N(resize(cam_small))
 //   with OpenCV's INTER_LINEAR.
-// Only tfjs does the forward pass and the gradient with respect to A (tf.grad of the head),
-// which needs no filter gradient, so the wasm backend (no Conv2DBackpropFilter) works. The rest
-// runs on the read-back float32 arrays.
+// tfjs does the forward pass (A and the logits in one call per batch). G is computed from A and
+// the dense weights in closed form (closedFormGradients: the values tf.grad of the head gives on
+// the wasm backend, bit for bit, spec/explain/fastpath.spec.ts), falling back to tf.grad of the
+// head for non-finite inputs. The rest runs on the read-back float32 arrays, one fused
+// post-processing pass per image written straight into the result arrays.
 //
 // Non-finite heatmaps (PROTOCOL.md Part 2): where an explainer's pole or an overflow makes a
 // heatmap non-finite, it is kept as the library would return it (NaN) and its index listed in
