@@ -95,7 +95,7 @@ export function explainAll(params: Params, input: ExplainInput, methods: readonl
  * (normalize.ts) and resizeLinear (resize.ts) in the same order, so the values are theirs bit
  * for bit.
  */
-export function postProcess(raw: Float32Array, g: LayerGradients, normEps: number, into: MethodHeatmaps, start: number): void {
+function postProcess(raw: Float32Array, g: LayerGradients, normEps: number, into: MethodHeatmaps, start: number): void {
   const { n, height, width } = g;
   if (height !== width) throw new Error(`explain: conv2 map is ${height}x${width}, expected a square map`);
   if (!(normEps > 0)) throw new RangeError(`normalise: eps must be > 0 (a constant image would give 0/0), got ${normEps}`);
