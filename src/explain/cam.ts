@@ -17,6 +17,12 @@ export interface LayerGradients {
   height: number;
   width: number;
   channels: number;
+  /**
+   * Optional, when the producer knows it: the index into `gradients` of every nonzero G, image
+   * after image (image i's are index[offsets[i]] .. index[offsets[i + 1] - 1]), each channel's in
+   * ascending order. Explainers that skip G == 0 may walk this instead of the whole array.
+   */
+  nonzero?: { index: Int32Array; offsets: Int32Array };
 }
 
 /** What an explainer may need besides A and G. */
@@ -51,28 +57,57 @@ export function spatialSums(g: LayerGradients, term: (grad: number, act: number,
   const { activations: A, gradients: G, n, channels: K } = g;
   const hw = g.height * g.width;
   const out = new Float32Array(n * K);
+  // Pixel-major walk (the NHWC layout's order) with one float64 accumulator per channel: each
+  // channel still adds its pixels in ascending order, so the sums are those of a channel-major walk.
+  const acc = new Float64Array(K);
   for (let img = 0; img < n; img++) {
-    const base = img * hw * K;
-    for (let k = 0; k < K; k++) {
-      let sum = 0;
-      for (let p = 0; p < hw; p++) sum += term(G[base + p * K + k], A[base + p * K + k], img, k);
-      out[img * K + k] = Math.fround(sum);
+    acc.fill(0);
+    let at = img * hw * K;
+    for (let p = 0; p < hw; p++) {
+      for (let k = 0; k < K; k++, at++) acc[k] += term(G[at], A[at], img, k);
     }
+    for (let k = 0; k < K; k++) out[img * K + k] = Math.fround(acc[k]);
   }
   return out;
 }
 
 /** S_k = sum_ij A_kij per image and channel (Grad-CAM++'s and XGrad-CAM's denominators). */
 export function activationSums(g: LayerGradients): Float32Array {
-  return spatialSums(g, (_grad, act) => act);
+  checkShape(g);
+  const { activations: A, n, channels: K } = g;
+  const hw = g.height * g.width;
+  const out = new Float32Array(n * K);
+  const acc = new Float64Array(K);
+  for (let img = 0; img < n; img++) {
+    acc.fill(0);
+    let at = img * hw * K;
+    for (let p = 0; p < hw; p++) {
+      for (let k = 0; k < K; k++, at++) acc[k] += A[at];
+    }
+    for (let k = 0; k < K; k++) out[img * K + k] = Math.fround(acc[k]);
+  }
+  return out;
 }
 
 /** cam = sum_k w_k A_k per pixel from channel weights w [n, channels]. */
 export function weightedCam(g: LayerGradients, weights: Float32Array): Float32Array {
   checkShape(g);
   if (weights.length !== g.n * g.channels) throw new RangeError(`cam: ${weights.length} channel weights for ${g.n}x${g.channels}`);
-  const K = g.channels;
-  return elementwiseCam(g, (_grad, act, img, k) => Math.fround(weights[img * K + k] * act));
+  const { activations: A, n, channels: K } = g;
+  const hw = g.height * g.width;
+  const fr = Math.fround;
+  const cams = new Float32Array(n * hw);
+  // As elementwiseCam with term fround(w_k * A_k), without the per-element call.
+  for (let img = 0; img < n; img++) {
+    const wb = img * K;
+    for (let p = 0; p < hw; p++) {
+      const at = (img * hw + p) * K;
+      let sum = fr(weights[wb] * A[at]);
+      for (let k = 1; k < K; k++) sum = fr(sum + fr(weights[wb + k] * A[at + k]));
+      cams[img * hw + p] = sum;
+    }
+  }
+  return cams;
 }
 
 /** cam = sum_k term(G_kij, A_kij) per pixel, [n, height, width]; `term` returns float32 values. */

@@ -7,7 +7,7 @@
 // All arithmetic is float32 (Math.fround), with the coefficients 1-f and f held as float32.
 
 /** Per output index: the two source taps and their float32 weights. */
-interface Taps {
+export interface Taps {
   i0: Int32Array;
   i1: Int32Array;
   w0: Float32Array;
@@ -47,6 +47,18 @@ function rowTaps(src: number, dst: number): Taps {
     t.i1[d] = clip(s + 1);
     t.w0[d] = Math.fround(1 - f);
     t.w1[d] = f;
+  }
+  return t;
+}
+
+/** Column and row taps of a src -> dst resize, cached (explain.ts's fused pass reads them per image). */
+const TABLES = new Map<string, { cols: Taps; rows: Taps }>();
+export function resizeTaps(src: number, dst: number): { cols: Taps; rows: Taps } {
+  const key = `${src}:${dst}`;
+  let t = TABLES.get(key);
+  if (!t) {
+    t = { cols: columnTaps(src, dst), rows: rowTaps(src, dst) };
+    TABLES.set(key, t);
   }
   return t;
 }

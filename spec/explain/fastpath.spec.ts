@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { autodiffGradients, closedFormGradients, explainAll, type ExplainAllResult, type ExplainOptions } from '../../src/explain/explain.ts';
+import { explainAll as legacyExplainAll } from './legacy/explain.ts';
+import { PARAM_NAMES } from '../../src/model/cnn.ts';
+import { disposeParams, initWeights, toTensors } from '../../src/model/params.ts';
+import type { WeightSet } from '../../src/model/layout.ts';
+import { rng } from '../../src/data/rng.ts';
+import { EXPLAINER_NAMES } from '../../src/results/types.ts';
+import { specBackend } from '../support/backend.ts';
+
+// The fast explain path (closed-form gradient, fused post-processing, loop-specialised
+// explainers) against a frozen copy of the previous implementation (spec/explain/legacy/:
+// tf.grad of the head, minMaxNormalize + resizeLinear, closure-based cam helpers): bit for bit,
+// NaN equal to NaN, +0 and -0 told apart.
+
+const ALL = [...EXPLAINER_NAMES];
+let backend = '';
+
+function bits(a: Float32Array): Uint32Array {
+  // One NaN pattern, so that NaN payloads (which nothing reads) do not count.
+  return Uint32Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length), (b, i) => (Number.isNaN(a[i]) ? 0x7fc00000 : b));
+}
+
+function firstDiff(a: Float32Array, b: Float32Array): string | null {
+  if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
+  const x = bits(a);
+  const y = bits(b);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return `index ${i}: ${a[i]} vs ${b[i]}`;
+  return null;
+}
+
+function weights(seed: number, scale: number, pruned: number): WeightSet {
+  const w = initWeights(seed);
+  const r = rng(seed, 'fastpath-prune');
+  for (const name of PARAM_NAMES) {
+    w[name] = w[name].map((v) => (name.endsWith('.weight') && r.next() < pruned ? (r.next() < 0.5 ? 0 : -0) : v * scale));
+  }
+  return w;
+}
+
+function images(seed: number, n: number, quantised: boolean): Float32Array {
+  const r = rng(seed, 'fastpath-images');
+  // Quantised images (few grey levels, many zeros) make ties in the pooling windows likely.
+  return Float32Array.from({ length: n * 784 }, () => (quantised ? Math.floor(r.next() * 3) : r.next() * 3 - 0.5));
+}
+
+function expectSame(a: ExplainAllResult, b: ExplainAllResult, label: string): void {
+  expect(firstDiff(a.logits, b.logits), `${label} logits`).toBeNull();
+  expect(Array.from(a.targets)).toEqual(Array.from(b.targets));
+  for (const m of ALL) {
+    const x = a.byMethod[m]!;
+    const y = b.byMethod[m]!;
+    expect(firstDiff(x.camSmall, y.camSmall), `${label} ${m} camSmall`).toBeNull();
+    expect(firstDiff(x.cams, y.cams), `${label} ${m} cams`).toBeNull();
+    expect(x.nonFinite).toEqual(y.nonFinite);
+  }
+}
+
+describe('fast explain path vs the previous implementation', () => {
+  let tensorsBefore = 0;
+  beforeAll(async () => {
+    backend = await specBackend();
+    tensorsBefore = tf.memory().numTensors;
+  });
+  afterAll(() => {
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('closed-form G equals tf.grad of the head bit for bit on synthetic activations with ties and signed zeros', () => {
+    if (backend !== 'wasm') return; // the closed form reproduces the wasm kernels; elsewhere only the fixtures' tolerances apply
+    for (let seed = 0; seed < 20; seed++) {
+      const r = rng(seed, 'fastpath-act');
+      const n = 7;
+      // Few levels around 0: ties between positive values and between zeros in most windows.
+      const A = Float32Array.from({ length: n * 11 * 11 * 8 }, () => [-1, -0, 0, 0.5, 1, 1, 2][Math.floor(r.next() * 7)]);
+      const w = weights(seed, 1, 0.4);
+      const targets = Int32Array.from({ length: n }, () => Math.floor(r.next() * 10));
+      const p = toTensors(w);
+      const a = tf.tensor4d(A, [n, 11, 11, 8]);
+      try {
+        const want = autodiffGradients(p, a, targets);
+        const got = closedFormGradients(A, n, 11, 11, 8, p['fc.weight'].dataSync() as Float32Array, targets);
+        expect(got).not.toBeNull();
+        expect(firstDiff(got!.gradients, want), `seed ${seed}`).toBeNull();
+        // The nonzero list: exactly the nonzero G, each channel's in ascending order.
+        const { index, offsets } = got!.nonzero;
+        for (let img = 0; img < n; img++) {
+          const listed = Array.from(index.subarray(offsets[img], offsets[img + 1]));
+          const nonzero = [];
+          for (let i = img * 968; i < (img + 1) * 968; i++) if (want[i] !== 0) nonzero.push(i);
+          expect([...listed].sort((x, y) => x - y)).toEqual(nonzero);
+          for (let k = 0; k < 8; k++) {
+            const ch = listed.filter((i) => i % 8 === k);
+            expect(ch).toEqual([...ch].sort((x, y) => x - y));
+          }
+        }
+      } finally {
+        a.dispose();
+        disposeParams(p);
+      }
+    }
+  });
+
+  it('explainAll equals the previous explainAll bit for bit (all methods, pruned and scaled models)', () => {
+    if (backend !== 'wasm') return;
+    const options: ExplainOptions = { alphaEps: 1e-6, normEps: 1e-7, batchSize: 37, random: { seed: 3, level: 1 } };
+    let cases = 0;
+    for (const scale of [0.05, 1, 4]) {
+      for (const pruned of [0, 0.5, 0.95]) {
+        for (const quantised of [false, true]) {
+          const seed = cases++;
+          const p = toTensors(weights(seed, scale, pruned));
+          try {
+            const data = images(seed, 100, quantised);
+            const a = explainAll(p, { data, n: 100 }, ALL, options);
+            const b = legacyExplainAll(p, { data, n: 100 }, ALL, options);
+            expectSame(a, b, `scale ${scale} pruned ${pruned} quantised ${quantised}`);
+          } finally {
+            disposeParams(p);
+          }
+        }
+      }
+    }
+  });
+
+  it('explicit targets and eps 0 agree too', () => {
+    if (backend !== 'wasm') return;
+    const p = toTensors(weights(99, 1, 0.5));
+    try {
+      const n = 50;
+      const data = images(99, n, false);
+      const targets = Array.from({ length: n }, (_, i) => (i * 7) % 10);
+      const options: ExplainOptions = { alphaEps: 0, normEps: 1e-7, batchSize: 16, targets, random: { seed: 1, level: 0 } };
+      expectSame(explainAll(p, { data, n }, ALL, options), legacyExplainAll(p, { data, n }, ALL, options), 'targets');
+    } finally {
+      disposeParams(p);
+    }
+  });
+});
