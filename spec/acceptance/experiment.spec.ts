@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment, type RunOutcome } from '../../src/experiment/run.ts';
-import { auditReport } from '../../src/report/audit.ts';
-import { loadClaims } from '../../src/report/claims.ts';
+import { auditReport } from '../../src/audit/audit.ts';
+import { loadClaims } from '../../src/audit/claims.ts';
 import { verifyReport } from '../../src/report/verify.ts';
 
 // The experiment as a test suite. `npm test` runs it on the smoke protocol in a fresh folder;

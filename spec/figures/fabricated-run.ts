@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFigures } from '../../src/report/figures.ts';
-import { writeReportHtml, type AuditRow, type ReportHtmlExtras } from '../../src/report/html.ts';
-import { writeExamplesPng, writeMethodsGridPng, type HeatmapExample } from '../../src/report/png.ts';
+import { writeFigures } from '../../src/render/figures.ts';
+import { writeReportHtml, type AuditRow, type ReportHtmlExtras } from '../../src/render/html.ts';
+import { writeExamplesPng, writeMethodsGridPng, type HeatmapExample } from '../../src/render/png.ts';
 import type { ReportPredicate } from '../../src/report/types.ts';
 import { fabricatePredicate, type FabricateOptions } from '../support/predicate.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import zlib from 'node:zlib';
 import pngjs from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { composeExamples, composeMethodsGrid, encodePng, writeExamplesPng, type HeatmapExample } from '../../src/report/png.ts';
+import { composeExamples, composeMethodsGrid, encodePng, writeExamplesPng, type HeatmapExample } from '../../src/render/png.ts';
 
 // Every PNG is decoded by pngjs (an independent decoder that checks the chunk CRCs); the expected
 // pixel values are derived by hand from the layout and the jet formula documented in png.ts.

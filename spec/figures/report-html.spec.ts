@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeReportHtml } from '../../src/report/html.ts';
-import { escapeHtml, inlineSvg } from '../../src/report/html-escape.ts';
+import { writeReportHtml } from '../../src/render/html.ts';
+import { escapeHtml, inlineSvg } from '../../src/render/html-escape.ts';
 import { fabricatePredicate } from '../support/predicate.ts';
 import { AUDIT, HOSTILE_CLAIM, fabricateRun, type FabricatedRun } from './fabricated-run.ts';
 import { assertWellFormedXml } from './svg-check.ts';

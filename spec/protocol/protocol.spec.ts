@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { canonicalize } from 'json-canonicalize';
 import { lrAt, epochsOf, resolveProtocol, resolveProtocolObject, runId, ProtocolError, SMOKE, THESIS } from '../../src/protocol/index.ts';
 import { errorOf } from '../support/errors.ts';
+import { followDatasetNormalize } from '../../src/protocol/dataset-normalize.ts';
 
 describe('protocol config', () => {
   it('thesis defaults are PROTOCOL.md values', () => {
@@ -108,5 +109,21 @@ describe('Part 2 protocol fields', () => {
   });
   it('accepts random_global pruning', () => {
     expect(resolveProtocolObject({ extends: 'smoke', pruning: { strategy: 'random_global' } }).pruning.strategy).toBe('random_global');
+  });
+});
+
+describe('D2 follows the dataset', () => {
+  it('a change of dataset alone takes the new dataset\'s own statistics (PROTOCOL.md: Fashion-MNIST 0.2860 / 0.3530)', () => {
+    const before = resolveProtocol('thesis');
+    const after = followDatasetNormalize(before, resolveProtocolObject({ dataset: { name: 'fashion-mnist' } }));
+    expect(after.data.normalize).toEqual({ mean: 0.286, std: 0.353 });
+    expect(after.data.noise).toEqual(before.data.noise);
+  });
+  it('keeps a normalisation set on purpose, and MNIST statistics for the embedded MNIST subset', () => {
+    const before = resolveProtocol('thesis');
+    const own = resolveProtocolObject({ dataset: { name: 'fashion-mnist' }, data: { normalize: { mean: 0.5, std: 0.5 } } });
+    expect(followDatasetNormalize(before, own).data.normalize).toEqual({ mean: 0.5, std: 0.5 });
+    const embedded = followDatasetNormalize(before, resolveProtocolObject({ dataset: { name: 'mnist-embedded' } }));
+    expect(embedded.data.normalize).toEqual({ mean: 0.1307, std: 0.3081 });
   });
 });

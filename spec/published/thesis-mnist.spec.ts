@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { auditReport } from '../../src/report/audit.ts';
-import { loadClaims } from '../../src/report/claims.ts';
+import { auditReport } from '../../src/audit/audit.ts';
+import { loadClaims } from '../../src/audit/claims.ts';
 import { verifyReport } from '../../src/report/verify.ts';
 
 // The published thesis replication (reports/thesis-mnist/): its signature, schema and artifacts

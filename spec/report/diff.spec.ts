@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { THESIS } from '../../src/protocol/builtin.ts';
-import { diffReports, DEFAULT_TOLERANCES } from '../../src/report/diff.ts';
+import { diffReports, DEFAULT_TOLERANCES } from '../../src/audit/diff.ts';
 import { loadSigningKey } from '../../src/report/keys.ts';
 import { verifyReport } from '../../src/report/verify.ts';
 import { fabricatePredicate, tempDir, THESIS_LIKE_CORRELATION } from './support/fabricate.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSweepFile } from '../../src/sweep/grid.ts';
-import { DEFAULT_TOLERANCES, diffReports } from '../../src/report/diff.ts';
+import { DEFAULT_TOLERANCES, diffReports } from '../../src/audit/diff.ts';
 import { verifyReport } from '../../src/report/verify.ts';
 import type { ReportPredicate } from '../../src/report/types.ts';
 import { hasRedisServer, startRedis, type TestRedis } from '../support/redis.ts';

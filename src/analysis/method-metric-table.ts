@@ -3,7 +3,7 @@ import { pearson, spearman } from '../metrics/stats.ts';
 import { THESIS } from '../protocol/builtin.ts';
 import { correlationInference, type BootstrapSettings } from '../statistics/correlation.ts';
 import { mean, type SeedSummary } from '../statistics/summary.ts';
-import { formatTable } from '../report/table.ts';
+import { formatTable } from '../audit/table.ts';
 import type { ReportPredicate } from '../report/types.ts';
 import { METRIC_LABELS, SOURCE_LABELS, SOURCE_METRICS, aggregateSources, metricOf, scoresOf, type SourceMetric } from './sources.ts';
 

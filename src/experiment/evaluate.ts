@@ -17,7 +17,7 @@ import type { Evaluation } from '../prune/levels.ts';
 import { EXPLAINER_NAMES, type ExplainerName, type HeatmapScores } from '../results/types.ts';
 import type { Mask } from '../train/masks.ts';
 import { randomisationLevels, scoreHeatmaps } from './score-heatmaps.ts';
-import { writeExamplesPng, writeMethodsGridPng } from '../report/png.ts';
+import { writeExamplesPng, writeMethodsGridPng } from '../render/png.ts';
 
 /** Logits of normalised images, in batches (no gradient, no tensor kept). */
 function logitsOf(weights: WeightSet, x: Float32Array, n: number, batch: number): Float32Array {

@@ -5,13 +5,14 @@ import { backendInfo, selectBackend, type BackendChoice } from '../backend/selec
 import { MissingDataError } from '../data/errors.ts';
 import { loadDataset, type Dataset } from '../data/sources.ts';
 import { correlate } from '../metrics/stats.ts';
+import { followDatasetNormalize } from '../protocol/dataset-normalize.ts';
 import { resolveProtocol, runId as runIdOf, withOverrides, epochsOf } from '../protocol/resolve.ts';
 import type { DatasetName, ProtocolConfig } from '../protocol/types.ts';
 import type { SeedEvent } from '../prune/levels.ts';
-import { auditReport, auditRows, correlationInferenceOf } from '../report/audit.ts';
-import { loadClaims } from '../report/claims.ts';
-import { writeFigures } from '../report/figures.ts';
-import { writeReportHtml } from '../report/html.ts';
+import { auditReport, auditRows, correlationInferenceOf } from '../audit/audit.ts';
+import { loadClaims } from '../audit/claims.ts';
+import { writeFigures } from '../render/figures.ts';
+import { writeReportHtml } from '../render/html.ts';
 import { writeSignedReport } from '../report/sign.ts';
 import type { Correlation, LevelAggregate, LevelMetrics, SeedResult } from '../results/types.ts';
 import { REPORT_SCHEMA_VERSION, type DatasetIdentity, type Environment, type ReportPredicate } from '../report/types.ts';
@@ -58,7 +59,7 @@ function resolveConfig(o: RunOptions): ProtocolConfig {
   const overrides: Record<string, unknown> = {};
   if (o.seeds) overrides.seeds = o.seeds;
   if (o.dataset) overrides.dataset = { name: o.dataset };
-  if (Object.keys(overrides).length) config = withOverrides(config, overrides);
+  if (Object.keys(overrides).length) config = followDatasetNormalize(config, withOverrides(config, overrides));
   return config;
 }
 

@@ -4,6 +4,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { canonicalize } from 'json-canonicalize';
 import { BUILTIN_PROTOCOLS } from '../protocol/builtin.ts';
 import { layer, resolveProtocol, resolveProtocolObject, runId as runIdOf } from '../protocol/resolve.ts';
+import { followDatasetNormalize } from '../protocol/dataset-normalize.ts';
 import type { ProtocolConfig } from '../protocol/types.ts';
 import { assertValidSweep, SweepError, type SweepFile } from './schema.ts';
 
@@ -75,13 +76,16 @@ export function expandSweep(raw: unknown, origin: string, baseDir = '.'): SweepP
   const base = baseObject(raw.protocol, baseDir);
   const cells: SweepCell[] = [];
   const problems: string[] = [];
+  // The base protocol resolved once (a cell over dataset.name takes that dataset's D2 statistics).
+  let resolvedBase: ProtocolConfig | null = null;
+  const baseConfig = () => (resolvedBase ??= resolveProtocolObject(structuredClone(base), 'the base protocol'));
   product(raw.grid).forEach((values, index) => {
     const label = Object.entries(values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
     try {
       const typeProblems: string[] = [];
       const merged = layer(structuredClone(base), nest(values), typeProblems);
       if (typeProblems.length) throw new Error(`invalid protocol: ${typeProblems.join('; ')}`);
-      const config = resolveProtocolObject(merged, `cell ${index + 1} (${label})`);
+      const config = followDatasetNormalize(baseConfig(), resolveProtocolObject(merged, `cell ${index + 1} (${label})`));
       cells.push({ index, values, label, config, runId: runIdOf(config) });
     } catch (e) {
       problems.push((e as Error).message.replace(/^invalid protocol: /, `cell ${index + 1} (${label}): `));

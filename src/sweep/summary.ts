@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderSvg } from '../report/figures.ts';
+import { renderSvg } from '../render/figures.ts';
 import type { RunOutcome } from '../experiment/run.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
 import type { SweepPlan } from './grid.ts';

@@ -1,7 +1,7 @@
 // `prunecam audit REPORT`: compares a report with the thesis's headline claims.
 import { UsageError, flag, parseArgs, str } from '../args.ts';
-import { auditReport, formatAuditTable, VERDICTS } from '../../report/audit.ts';
-import { DEFAULT_CLAIMS_PATH, loadClaims } from '../../report/claims.ts';
+import { auditReport, formatAuditTable, VERDICTS } from '../../audit/audit.ts';
+import { DEFAULT_CLAIMS_PATH, loadClaims } from '../../audit/claims.ts';
 import { verifyReport } from '../../report/verify.ts';
 import { formatMethodMetricTable, methodMetricTable } from '../../analysis/method-metric-table.ts';
 import { describeVerification } from './verify.ts';

@@ -1,6 +1,6 @@
 // `prunecam diff A B`: compares two reports level by level and flags drifts.
 import { UsageError, flag, parseArgs, str, type ParsedArgs } from '../args.ts';
-import { DEFAULT_TOLERANCES, diffReports, type DiffTolerances } from '../../report/diff.ts';
+import { DEFAULT_TOLERANCES, diffReports, type DiffTolerances } from '../../audit/diff.ts';
 import { verifyReport } from '../../report/verify.ts';
 import type { ReportPredicate } from '../../report/types.ts';
 import type { Command } from './types.ts';

@@ -1,6 +1,6 @@
 import { aggregateLevels } from '../experiment/aggregate.ts';
 import { differingPaths } from './json-diff.ts';
-import type { LevelAggregate, ReportPredicate } from './types.ts';
+import type { LevelAggregate, ReportPredicate } from '../report/types.ts';
 
 // Compares two reports level by level, for regressions: did a code or environment change move
 // the results? Runs of one protocol on one backend are seeded and should match exactly; the

@@ -24,7 +24,7 @@ import {
   type EmbeddedExample,
   type Verification,
 } from './html-sections.ts';
-import type { ReportPredicate } from './types.ts';
+import type { ReportPredicate } from '../report/types.ts';
 import type { CorrelationInference } from '../statistics/correlation.ts';
 
 // report.html: one self-contained page. The figures' SVGs are inlined, example PNGs embedded as

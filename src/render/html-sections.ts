@@ -2,15 +2,15 @@ import { datasetLabel } from './figures-data.ts';
 import { escapeHtml as e } from './html-escape.ts';
 import { densityPercent, duration, fixed, meanInterval, pValue } from './html-format.ts';
 import type { CorrelationInference } from '../statistics/correlation.ts';
-import { VERDICTS, type Verdict } from './audit.ts';
-import type { ReportPredicate } from './types.ts';
+import { VERDICTS, type Verdict } from '../audit/audit.ts';
+import type { ReportPredicate } from '../report/types.ts';
 
 // The sections of report.html, each a pure function from data to an HTML fragment. All text from
 // the predicate or the caller goes through escapeHtml. Element ids and classes are a contract
 // with the specs (and any reader's scripts): #levels, #correlations, #claims, #verification,
 // #examples, #figure-by-level, #figure-vs-density, #subset-warning.
 
-export { VERDICTS, type Verdict } from './audit.ts';
+export { VERDICTS, type Verdict } from '../audit/audit.ts';
 
 export interface AuditRow {
   claim: string;

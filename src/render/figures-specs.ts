@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { SERIES, datasetLabel, figureRows, type FigureRow } from './figures-data.ts';
-import type { ReportPredicate } from './types.ts';
+import type { ReportPredicate } from '../report/types.ts';
 
 // Vega-Lite specifications of the report's two figures. Each has two panels sharing the x axis:
 // accuracy (clean solid, noisy dashed) and mean IoU, each a line of the seeds' mean with a band

@@ -1,4 +1,4 @@
-import type { SeedSummary } from './types.ts';
+import type { SeedSummary } from '../report/types.ts';
 
 // Number formatting for the HTML report's tables. Non-finite values print as "n/a" rather than
 // "NaN" so a broken metric is visible but does not look like a number.

@@ -3,7 +3,7 @@ import { METRIC_LABELS, SOURCE_LABELS, SOURCE_METRICS, aggregateSources, type So
 import { summarise } from '../statistics/summary.ts';
 import { datasetLabel } from './figures-data.ts';
 import { levelTicks } from './figures-specs.ts';
-import type { ReportPredicate } from './types.ts';
+import type { ReportPredicate } from '../report/types.ts';
 
 // Vega-Lite specifications of the Part 2 figures (PROTOCOL.md Part 2): soft IoU per level of every
 // explainer and baseline, every metric per level as small multiples, and the cascading

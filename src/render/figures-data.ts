@@ -1,5 +1,5 @@
 import { summarise } from '../statistics/summary.ts';
-import type { LevelMetrics, ReportPredicate } from './types.ts';
+import type { LevelMetrics, ReportPredicate } from '../report/types.ts';
 
 // The plotted series of the report figures, in long form (one row per level and series):
 // the level's mean over seeds from the predicate's aggregate, and the 95% t-interval of that

@@ -4,7 +4,7 @@ import { levelMeans } from '../statistics/correlation.ts';
 import { equivalenceTest, meanBounds95, oneSidedVerdict, tostVerdict, type StatVerdict } from '../statistics/equivalence.ts';
 import { mean } from '../statistics/summary.ts';
 import type { Claim, Criterion, LevelMetric, Measure } from './claims.ts';
-import type { SeedResult } from './types.ts';
+import type { SeedResult } from '../report/types.ts';
 
 // The statistical rule for each kind of claim (PROTOCOL.md Part 2 "Statistics for claims"),
 // computed from the report's per-seed values only, so anyone can recompute a verdict from

@@ -4,7 +4,7 @@ import { View, parse, Warn } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { byLevelSpec, vsDensitySpec } from './figures-specs.ts';
 import { hasPart2, metricsSpec, randomisationSpec, sourceIouSpec } from './figures-part2.ts';
-import type { ReportPredicate } from './types.ts';
+import type { ReportPredicate } from '../report/types.ts';
 
 // Renders the report figures headless: Vega-Lite -> Vega -> SVG string (renderer 'none', so no
 // canvas or fonts are needed; SVG text is drawn by the viewer).

@@ -5,7 +5,7 @@ import { testClaim, type ClaimTest } from './claim-tests.ts';
 import { differingPaths } from './json-diff.ts';
 import { formatTable } from './table.ts';
 import { correlationInference, type CorrelationInference } from '../statistics/correlation.ts';
-import type { ReportPredicate } from './types.ts';
+import type { ReportPredicate } from '../report/types.ts';
 
 // Audits a report against the thesis's headline claims with the rules of PROTOCOL.md Part 2
 // "Statistics for claims" (src/report/claim-tests.ts), so a verdict separates a real difference

@@ -3,7 +3,7 @@ import type { PairedDifference } from '../analysis/paired-differences.ts';
 import { METRIC_LABELS, SOURCE_LABELS, type SourceMetric } from '../analysis/sources.ts';
 import { escapeHtml as e } from './html-escape.ts';
 import { fixed } from './html-format.ts';
-import type { SeedSummary } from './types.ts';
+import type { SeedSummary } from '../report/types.ts';
 
 // report.html's Part 2 sections (PROTOCOL.md Part 2), after the Part 1 figures: the method x
 // metric table with the baselines, the Part 2 figures, the paired differences to RandomCAM and
