@@ -1,5 +1,6 @@
+import { sampleRankCorrelation } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
-import { rankSimilarity } from '../../src/controls/similarity.ts';
+import { rankMaps, rankSimilarity, rankSimilarityTo } from '../../src/controls/similarity.ts';
 
 // Expected values by hand: rho = Pearson r of the average ranks.
 describe('rankSimilarity (Spearman, average ranks)', () => {
@@ -25,5 +26,73 @@ describe('rankSimilarity (Spearman, average ranks)', () => {
     expect(rankSimilarity([1, 2, 3], [0.5, 0.5, 0.5])).toBeNull();
     expect(rankSimilarity([1, NaN, 3], [1, 2, 3])).toBeNull();
     expect(rankSimilarity([1, 2, 3], [1, Infinity, 3])).toBeNull();
+  });
+});
+
+/** simple-statistics' Spearman (the implementation before the ranked one), clamped and null where undefined. */
+function library(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
+  const finite = (x: ArrayLike<number>) => Array.from(x).every(Number.isFinite) && Array.from(x).some((v) => v !== x[0]);
+  if (!finite(a) || !finite(b)) return null;
+  const rho = sampleRankCorrelation(Array.from(a), Array.from(b));
+  return Number.isNaN(rho) ? null : Math.min(1, Math.max(-1, rho));
+}
+
+/** mulberry32, so a failure reproduces. */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('rankSimilarity / rankMaps + rankSimilarityTo: simple-statistics sampleRankCorrelation to the bit', () => {
+  const LEVELS = [0, -0, 0.25, 0.5, 1, -0.5, 1e-30, 3];
+  /** n maps of 784 values: continuous, few-valued (many ties), mostly zero, all zero, or one non-finite. */
+  function maps(seed: number, n: number): Float32Array {
+    const r = generator(seed);
+    const out = new Float32Array(n * 784);
+    for (let m = 0; m < n; m++) {
+      const kind = Math.floor(r() * 5);
+      const levels = 1 + Math.floor(r() * LEVELS.length);
+      for (let i = 0; i < 784; i++) {
+        out[m * 784 + i] = kind === 0 ? r() : kind === 1 ? LEVELS[Math.floor(r() * levels)] : kind === 2 ? (r() < 0.9 ? 0 : r()) : kind === 3 ? 0 : r() - 0.5;
+      }
+      if (kind === 4 && r() < 0.5) out[m * 784 + Math.floor(r() * 784)] = [NaN, Infinity][Math.floor(r() * 2)];
+    }
+    return out;
+  }
+
+  it('on random float32 maps with many ties', () => {
+    const n = 150;
+    const before = maps(1, n);
+    const ranked = rankMaps(before, n);
+    for (const seed of [2, 3]) {
+      const after = maps(seed, n);
+      // the same map (rho 1), a monotone transform of it, and an unrelated map
+      const versions = [after, before, before.map((v) => v * v * v)];
+      for (const other of versions) {
+        for (let i = 0; i < n; i++) {
+          const a = before.subarray(i * 784, (i + 1) * 784);
+          const b = other.subarray(i * 784, (i + 1) * 784);
+          const want = library(a, b);
+          const got = [rankSimilarity(a, b), rankSimilarityTo(ranked, i, other, i * 784)];
+          for (const g of got) if (!Object.is(g, want)) expect.fail(`map ${i}: ${g} vs ${want}`);
+        }
+      }
+    }
+  });
+
+  it('on plain number arrays (no float32 rounding) and short maps', () => {
+    const r = generator(7);
+    for (let t = 0; t < 300; t++) {
+      const len = 2 + Math.floor(r() * 40);
+      const a = Array.from({ length: len }, () => (r() < 0.5 ? Math.floor(r() * 4) : r()));
+      const b = Array.from({ length: len }, () => Math.floor(r() * 3) + 1e-12 * Math.floor(r() * 2));
+      expect(Object.is(rankSimilarity(a, b), library(a, b)), `${a} / ${b}`).toBe(true);
+    }
   });
 });

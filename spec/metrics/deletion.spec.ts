@@ -67,6 +67,18 @@ describe('deletion AUC', () => {
     expect(Array.from(deletionOrder(h, new Int32Array(6)))).toEqual([1, 4, 0, 2, 5, 3]);
   });
 
+  it('orders exactly as the comparison sort (value descending, then index) on maps full of ties', () => {
+    const levels = [0, -0, 0.25, 0.5, 1, -0.5, 1e-30, -1e-30, 3];
+    let a = 12345;
+    const next = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296);
+    for (let t = 0; t < 200; t++) {
+      const k = 1 + Math.floor(next() * levels.length);
+      const h = Float32Array.from({ length: P }, () => (t % 4 === 0 ? next() : levels[Math.floor(next() * k)]));
+      const want = Int32Array.from({ length: P }, (_, i) => i).sort((x, y) => h[y] - h[x] || x - y);
+      expect(Array.from(deletionOrder(h, new Int32Array(P)))).toEqual(Array.from(want));
+    }
+  });
+
   it('leaves out and counts all-zero and non-finite heatmaps; several sources in one call agree with one call each', () => {
     fc.assert(
       fc.property(unitImages(3), unitImages(3), unitImages(3), classes(3), (x, h1, h2, c) => {

@@ -5,7 +5,7 @@ import type { WeightSet } from '../model/layout.ts';
 import { disposeParams, drawInitParam, toTensors } from '../model/params.ts';
 import type { ExplainerName, RandomisationStage } from '../results/types.ts';
 import { applyMask, type Mask } from '../train/masks.ts';
-import { rankSimilarity } from './similarity.ts';
+import { rankMaps, rankSimilarityTo, type RankedMaps } from './similarity.ts';
 
 // Cascading model-parameter randomisation (Adebayo et al. 2018; Quantus MPRT with
 // layer_order="top_down"; PROTOCOL.md Part 2 "Controls"): re-draw fc's weight and bias from the
@@ -87,22 +87,25 @@ export function randomisationControl(o: RandomisationOptions): RandomisationResu
   };
   const original = heatmaps(applyMask(o.weights, o.mask));
   const examples: RandomisationExample[] = [{ stage: 'original', byMethod: firstMaps(original, k) }];
+  // The unrandomised heatmaps are ranked once, for all three stages.
+  const ranked = new Map<ExplainerName, RankedMaps | null>();
+  for (const method of new Set(o.methods)) ranked.set(method, o.images.n > 0 ? rankMaps(original.byMethod[method]!.cams, o.images.n) : null);
   const stages = cascadeWeights(o.weights, o.mask, o.seed, o.level, o.redraw).map((w, s): RandomisationStage => {
     const randomised = heatmaps(w);
     examples.push({ stage: RANDOMISATION_STAGES[s], byMethod: firstMaps(randomised, k) });
     const similarity: RandomisationStage['similarity'] = {};
-    for (const method of new Set(o.methods)) similarity[method] = compare(original.byMethod[method]!.cams, randomised.byMethod[method]!.cams, o.images.n);
+    for (const [method, before] of ranked) similarity[method] = compare(before, randomised.byMethod[method]!.cams, o.images.n);
     return { stage: RANDOMISATION_STAGES[s], similarity };
   });
   return { stages, examples };
 }
 
-function compare(before: Float32Array, after: Float32Array, n: number): { mean: number; n: number; undefinedCount: number } {
-  const px = before.length / n;
+/** Mean rank similarity of each unrandomised map (ranked) with its randomised one, over the images where it is defined. */
+function compare(before: RankedMaps | null, after: Float32Array, n: number): { mean: number; n: number; undefinedCount: number } {
   let sum = 0;
   let defined = 0;
   for (let i = 0; i < n; i++) {
-    const rho = rankSimilarity(before.subarray(i * px, (i + 1) * px), after.subarray(i * px, (i + 1) * px));
+    const rho = rankSimilarityTo(before!, i, after, i * before!.pixels);
     if (rho === null) continue;
     sum += rho;
     defined++;

@@ -7,13 +7,15 @@
 // every source is written into one reusable batch buffer and the forward pass runs on large
 // batches, so the work is a few hundred tfjs calls rather than ~170,000. Two rows of every curve
 // do not depend on the heatmap and are computed once for all sources: t = 0 (the unperturbed
-// image) and t = T (every pixel deleted: the same all-zero image for every image).
+// image) and t = T (every pixel deleted: the same all-zero image for every image). Each
+// heatmap's deletion order is a radix argsort (sort-keys.ts), not a comparison sort.
 import * as tf from '@tensorflow/tfjs';
 import { PIXELS } from '../data/sources.ts';
 import { normalize } from '../data/noise.ts';
 import { forward, type Params } from '../model/cnn.ts';
 import type { MetricsConfig, NormalizeConfig } from '../protocol/types.ts';
 import { isAllZero } from './localisation/shared.ts';
+import { floatKeys, radixOrder } from './localisation/sort-keys.ts';
 
 const CLASSES = 10;
 
@@ -91,7 +93,7 @@ export function deletionScores(
   for (const [s, heatmaps] of sources.entries()) {
     for (let i = 0; i < N; i++) {
       const h = heatmaps.subarray(i * PIXELS, (i + 1) * PIXELS);
-      if (!h.every(Number.isFinite)) {
+      if (!allFinite(h)) {
         results[s].nonFiniteHeatmaps++;
         continue;
       }
@@ -140,10 +142,31 @@ function finishMean(r: DeletionResult, n: number): void {
   r.meanAuc = scored === 0 ? null : sum / scored;
 }
 
-/** Pixel indices by heatmap value, descending, ties by lower flat index (np.argsort(-h, kind='stable')). */
+function allFinite(h: Float32Array): boolean {
+  for (let i = 0; i < h.length; i++) if (!Number.isFinite(h[i])) return false;
+  return true;
+}
+
+const MAX_RADIX = 1024; // floatKeys' limit
+const orderKeys = new Uint32Array(MAX_RADIX);
+const orderTmp = new Int32Array(MAX_RADIX);
+
+/**
+ * Pixel indices by heatmap value, descending, ties by lower flat index (np.argsort(-h,
+ * kind='stable')), for the first out.length values of a finite h (-0 ties +0). A stable radix
+ * argsort of the complemented order-preserving keys: the same order as the comparison sort
+ * (values descending, then index), which it falls back to beyond 1024 values.
+ */
 export function deletionOrder(h: Float32Array, out: Int32Array): Int32Array {
-  for (let i = 0; i < out.length; i++) out[i] = i;
-  return out.sort((a, b) => h[b] - h[a] || a - b);
+  const count = out.length;
+  if (count > MAX_RADIX) {
+    for (let i = 0; i < count; i++) out[i] = i;
+    return out.sort((a, b) => h[b] - h[a] || a - b);
+  }
+  floatKeys(h, 0, count, orderKeys);
+  for (let i = 0; i < count; i++) orderKeys[i] = ~orderKeys[i] >>> 0;
+  radixOrder(orderKeys, count, out, orderTmp);
+  return out;
 }
 
 /** (1/T) * sum_{t<T} (p_t + p_{t+1}) / 2 over curve values [start, start + T]. */
@@ -168,26 +191,31 @@ export function softmaxAt(logits: Float32Array, start: number, c: number): numbe
  */
 class BatchRunner {
   private readonly buffer: Float32Array;
-  private readonly dest: Array<{ out: Float32Array; at: number }> = [];
+  private readonly outs: Float32Array[];
+  private readonly ats: Int32Array;
+  private rows = 0;
 
   constructor(
     private readonly params: Params,
     private readonly batchSize: number,
   ) {
     this.buffer = new Float32Array(batchSize * PIXELS);
+    this.outs = new Array<Float32Array>(batchSize);
+    this.ats = new Int32Array(batchSize);
   }
 
   push(image: Float32Array, out: Float32Array, at: number): void {
-    this.buffer.set(image, this.dest.length * PIXELS);
-    this.dest.push({ out, at });
-    if (this.dest.length === this.batchSize) this.flush();
+    this.buffer.set(image, this.rows * PIXELS);
+    this.outs[this.rows] = out;
+    this.ats[this.rows] = at;
+    if (++this.rows === this.batchSize) this.flush();
   }
 
   flush(): void {
-    const m = this.dest.length;
+    const m = this.rows;
     if (m === 0) return;
     const logits = tf.tidy(() => forward(this.params, tf.tensor4d(this.buffer.subarray(0, m * PIXELS), [m, 28, 28, 1])).dataSync()) as Float32Array;
-    for (let r = 0; r < m; r++) this.dest[r].out.set(logits.subarray(r * CLASSES, (r + 1) * CLASSES), this.dest[r].at);
-    this.dest.length = 0;
+    for (let r = 0; r < m; r++) this.outs[r].set(logits.subarray(r * CLASSES, (r + 1) * CLASSES), this.ats[r]);
+    this.rows = 0;
   }
 }

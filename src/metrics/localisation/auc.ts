@@ -1,7 +1,8 @@
 // ROC AUC of the heatmap as a score for the ink (Quantus AUC via scikit-learn roc_auc_score):
 // the Mann-Whitney U / (|ink| * |background|), an ink-background tie counting 1/2. Computed
 // from the two groups sorted separately (radix sort of order-preserving keys) and merged, rather
-// than the O(|ink| * |background|) pair count. An all-zero heatmap ties every pair: 0.5.
+// than the O(|ink| * |background|) pair count (or, given the scorer's shared ranking, one pass
+// over its tie groups). An all-zero heatmap ties every pair: 0.5.
 import { checkBatch, PIXELS, type LocalisationMetric } from './shared.ts';
 import { floatKeys, radixSort } from './sort-keys.ts';
 
@@ -10,9 +11,19 @@ const ink = new Uint32Array(PIXELS);
 const background = new Uint32Array(PIXELS);
 const tmp = new Uint32Array(PIXELS);
 
-export const auc: LocalisationMetric = (heatmaps, images, n, { maskThreshold }) => {
+export const auc: LocalisationMetric = (heatmaps, images, n, { maskThreshold }, ranking) => {
   checkBatch('AUC', heatmaps, images, n);
   const out = new Float64Array(n);
+  if (ranking) {
+    // Over the shared ascending order, U is one pass over the tie groups (Ranking.mannWhitney).
+    ranking.check('AUC', n, maskThreshold);
+    for (let img = 0; img < n; img++) {
+      const nInk = ranking.inkCount(img);
+      const nBg = PIXELS - nInk;
+      out[img] = nInk === 0 || nBg === 0 ? NaN : ranking.mannWhitney(img) / (nInk * nBg);
+    }
+    return out;
+  }
   for (let img = 0; img < n; img++) {
     const start = img * PIXELS;
     floatKeys(heatmaps, start, PIXELS, keys);

@@ -5,6 +5,7 @@
 // harness is single-threaded, so sharing them between calls is safe).
 import { PIXELS } from '../../data/sources.ts';
 import type { MetricsConfig } from '../../protocol/types.ts';
+import type { Ranking } from './ranking.ts';
 import { floatKeys, largestKey } from './sort-keys.ts';
 
 export { PIXELS };
@@ -15,8 +16,11 @@ export type LocalisationOptions = Pick<MetricsConfig, 'maskThreshold' | 'topK'>;
  * One localisation metric: n heatmaps and the n clean images ([n * 784] each, the same pixel
  * order; images in [0, 1]) -> one score per image. Heatmap values are not range-checked: a
  * non-finite heatmap gives an unspecified (possibly NaN) score, and the scorer leaves it out.
+ * `ranking`, optional: the same n heatmaps already ranked against the same images' ink
+ * (ranking.ts), shared by the scorer among the metrics; a metric that sorts or selects reads it
+ * instead, with the same result to the bit. Without it, each metric computes alone.
  */
-export type LocalisationMetric = (heatmaps: Float32Array, images: Float32Array, n: number, options: LocalisationOptions) => Float64Array;
+export type LocalisationMetric = (heatmaps: Float32Array, images: Float32Array, n: number, options: LocalisationOptions, ranking?: Ranking) => Float64Array;
 
 /** Throws unless both arrays hold exactly n images of 784 pixels. */
 export function checkBatch(what: string, heatmaps: Float32Array, images: Float32Array, n: number): void {

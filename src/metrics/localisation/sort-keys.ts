@@ -89,3 +89,47 @@ export function largestKey(keys: Uint32Array, count: number, cut: number, scratc
   }
   return from[0];
 }
+
+const orderHistograms = new Uint32Array(4 * 256);
+
+/**
+ * Writes to order[0 .. count) the indices 0 .. count-1 sorted by keys[index] ascending, equal
+ * keys in index order (a stable LSD radix sort of the indices, 4 passes of 8 bits, a pass whose
+ * byte is the same for every key skipped). `tmp` (>= count) is the ping-pong buffer; `keys` is
+ * left unchanged. The rank metrics' shared ranking, the randomisation control's average ranks
+ * and the deletion order all come from this one argsort.
+ */
+export function radixOrder(keys: Uint32Array, count: number, order: Int32Array, tmp: Int32Array): void {
+  for (let i = 0; i < count; i++) order[i] = i;
+  if (count < 2) return;
+  const h = orderHistograms;
+  h.fill(0);
+  for (let i = 0; i < count; i++) {
+    const k = keys[i];
+    h[k & 0xff]++;
+    h[256 + ((k >>> 8) & 0xff)]++;
+    h[512 + ((k >>> 16) & 0xff)]++;
+    h[768 + (k >>> 24)]++;
+  }
+  let src = order;
+  let dst = tmp;
+  for (let pass = 0; pass < 4; pass++) {
+    const base = pass * 256;
+    const shift = pass * 8;
+    if (h[base + ((keys[0] >>> shift) & 0xff)] === count) continue;
+    let pos = 0;
+    for (let b = base; b < base + 256; b++) {
+      const c = h[b];
+      h[b] = pos;
+      pos += c;
+    }
+    for (let i = 0; i < count; i++) {
+      const idx = src[i];
+      dst[h[base + ((keys[idx] >>> shift) & 0xff)]++] = idx;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src !== order) order.set(src.subarray(0, count));
+}
