@@ -49,29 +49,11 @@ export function checkShape(g: LayerGradients): void {
 }
 
 /**
- * Per image and channel, fround(sum_ij term(G_kij, A_kij, img, k)), [n, channels]: the spatial
- * reductions of get_cam_weights. `term` must return float32-rounded values.
+ * S_k = sum_ij A_kij per image and channel (Grad-CAM++'s and XGrad-CAM's denominators). The
+ * spatial sums of get_cam_weights all follow this convention: a pixel-major walk (NHWC order)
+ * with one float64 accumulator per channel, so each channel adds its pixels in ascending order,
+ * rounded to float32 once.
  */
-export function spatialSums(g: LayerGradients, term: (grad: number, act: number, img: number, k: number) => number): Float32Array {
-  checkShape(g);
-  const { activations: A, gradients: G, n, channels: K } = g;
-  const hw = g.height * g.width;
-  const out = new Float32Array(n * K);
-  // Pixel-major walk (the NHWC layout's order) with one float64 accumulator per channel: each
-  // channel still adds its pixels in ascending order, so the sums are those of a channel-major walk.
-  const acc = new Float64Array(K);
-  for (let img = 0; img < n; img++) {
-    acc.fill(0);
-    let at = img * hw * K;
-    for (let p = 0; p < hw; p++) {
-      for (let k = 0; k < K; k++, at++) acc[k] += term(G[at], A[at], img, k);
-    }
-    for (let k = 0; k < K; k++) out[img * K + k] = Math.fround(acc[k]);
-  }
-  return out;
-}
-
-/** S_k = sum_ij A_kij per image and channel (Grad-CAM++'s and XGrad-CAM's denominators). */
 export function activationSums(g: LayerGradients): Float32Array {
   checkShape(g);
   const { activations: A, n, channels: K } = g;

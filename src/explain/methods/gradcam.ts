@@ -2,7 +2,7 @@ import { checkShape, weightedCam, type Explainer } from '../cam.ts';
 
 // Grad-CAM (pytorch-grad-cam GradCAM): w_k = mean_ij G_kij (np.mean: float32 sum, then divide);
 // cam = sum_k w_k A_k. With every G <= 0 the cam need not be 0: a negative weight times a
-// negative pre-ReLU activation is positive. The sum is spatialSums' (float64, pixels ascending,
+// negative pre-ReLU activation is positive. The sum is activationSums' (float64, pixels ascending,
 // one rounding), written out.
 export const gradCam: Explainer = (g) => {
   checkShape(g);

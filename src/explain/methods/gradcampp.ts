@@ -5,7 +5,7 @@ import { activationSums, checkShape, weightedCam, type Explainer } from '../cam.
 //   alpha = 0 where G == 0 exactly; w_k = sum_ij max(G, 0) * alpha; cam = sum_k w_k A_k.
 // alpha has a pole where 2 G^2 + S_k G^3 + eps is 0; the library then returns inf/NaN, and so
 // does this (the batched entry point lists such images instead of hiding them).
-// The spatial sum of w_k is spatialSums' (float64, pixels in ascending order, one rounding),
+// The spatial sum of w_k is activationSums' (float64, pixels in ascending order, one rounding),
 // written out as one loop over the NHWC data.
 export const gradCamPlusPlus: Explainer = (g, ctx) => {
   if (!(ctx.alphaEps >= 0)) throw new RangeError(`cam: alphaEps must be >= 0, got ${ctx.alphaEps}`);

@@ -5,7 +5,7 @@ import { activationSums, checkShape, weightedCam, type Explainer } from '../cam.
 // The library divides each product before summing (not the sum once), and so does this. Its eps
 // is a hard-coded 1e-7, not Grad-CAM++'s protocol field. As A is pre-ReLU, S_k can sit near
 // -1e-7: a pole like Grad-CAM++'s, whose non-finite results the caller lists.
-// The sum is spatialSums' (float64, pixels ascending, one rounding), written out.
+// The sum is activationSums' (float64, pixels ascending, one rounding), written out.
 const EPS = Math.fround(1e-7);
 
 export const xGradCam: Explainer = (g) => {
