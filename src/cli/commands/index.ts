@@ -9,6 +9,7 @@ import { SEED_WORKER } from './seed-worker.ts';
 import { BENCH } from './bench.ts';
 import { RECOMPUTE_WORKER } from './recompute-worker.ts';
 import { REGRESS } from './regress.ts';
+import { RESULTS } from './results.ts';
 import { SWEEP } from './sweep.ts';
 import { WORKER } from './worker.ts';
 
@@ -24,6 +25,7 @@ export const COMMANDS: Record<string, Command> = {
   _recompute: RECOMPUTE_WORKER,
   bench: BENCH,
   regress: REGRESS,
+  results: RESULTS,
   sweep: SWEEP,
   worker: WORKER,
 };
