@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment, type RunOutcome } from '../../src/experiment/run.ts';
+import { exampleFile, hasExample } from '../../src/experiment/examples.ts';
 import { auditReport } from '../../src/audit/audit.ts';
 import { loadClaims } from '../../src/audit/claims.ts';
 import { verifyReport } from '../../src/report/verify.ts';
@@ -41,7 +42,10 @@ describe(`experiment: protocol ${protocol}`, () => {
     const aggRows = readFileSync(join(dir, 'aggregate.csv'), 'utf8').trim().split('\n');
     // Per level: Part 1's Grad-CAM++ row, then one row per source.
     expect(aggRows).toHaveLength(1 + p.protocol.pruning.levels * (1 + sources));
-    for (const s of p.protocol.seeds) for (let l = 0; l < p.protocol.pruning.levels; l++) expect(existsSync(join(dir, `seed-${s}`, `level-${String(l).padStart(2, '0')}.ckpt.json`))).toBe(true);
+    for (const s of p.protocol.seeds) for (let l = 0; l < p.protocol.pruning.levels; l++) expect(existsSync(join(dir, `seed-${s}`, `level-${String(l).padStart(2, '0')}.ckpt.json.gz`))).toBe(true);
+    // Example PNGs for the selected seeds and levels only (src/experiment/examples.ts).
+    const selected = p.protocol.seeds.flatMap((s) => Array.from({ length: p.protocol.pruning.levels }, (_, l) => l).filter((l) => hasExample(p.protocol, s, l)).map((l) => exampleFile(s, l)));
+    expect(readdirSync(join(dir, 'examples')).filter((f) => f.startsWith('seed-')).map((f) => `examples/${f}`).sort()).toEqual(selected.sort());
   });
 
   it('the signed report verifies', () => {

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveProtocol, runId } from '../../src/protocol/index.ts';
 import { loadSigningKey } from '../../src/report/keys.ts';
@@ -54,10 +55,10 @@ describe('checkpoint and report integrity', () => {
 
   it('refuses to resume from a checkpoint whose metric was edited, naming the file, before rewriting levels.csv', () => {
     const out = copyRun('edited-checkpoint');
-    const file = join(out, id, 'seed-334', 'level-01.ckpt.json');
-    const raw = JSON.parse(readFileSync(file, 'utf8'));
+    const file = join(out, id, 'seed-334', 'level-01.ckpt.json.gz');
+    const raw = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8'));
     raw.metrics.meanIoU = 0.5;
-    writeFileSync(file, JSON.stringify(raw, null, 1));
+    writeFileSync(file, gzipSync(JSON.stringify(raw, null, 1)));
     const csv = readFileSync(join(out, id, 'levels.csv'), 'utf8');
     const r = cli(...runArgs(out));
     expect(r.code).toBe(1);
@@ -68,12 +69,13 @@ describe('checkpoint and report integrity', () => {
 
   it('refuses to resume a truncated checkpoint before rewriting levels.csv', () => {
     const out = copyRun('truncated-checkpoint');
-    const file = join(out, id, 'seed-333', 'level-00.ckpt.json');
-    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 1000));
+    const file = join(out, id, 'seed-333', 'level-00.ckpt.json.gz');
+    writeFileSync(file, readFileSync(file).subarray(0, 1000));
     const csv = readFileSync(join(out, id, 'levels.csv'), 'utf8');
     const r = cli(...runArgs(out));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`checkpoint ${file} is unreadable`);
+    expect(r.stderr).toContain(`checkpoint ${file} is unreadable (not a complete gzip file: unexpected end of file)`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(readFileSync(join(out, id, 'levels.csv'), 'utf8')).toBe(csv);
   }, 60_000);
 
@@ -81,7 +83,7 @@ describe('checkpoint and report integrity', () => {
     const out = copyRun('other-backend');
     const r = cli('run', '--protocol', protocolFile, '--out', out, '--jobs', '1', '--backend', 'cpu');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/pretrain\.ckpt\.json \(and 5 more\) was made with backend wasm, not cpu: resume with --backend wasm/);
+    expect(r.stderr).toMatch(/pretrain\.ckpt\.json\.gz \(and 5 more\) was made with backend wasm, not cpu: resume with --backend wasm/);
   }, 60_000);
 
   it('a resume records the first start and the resume', () => {

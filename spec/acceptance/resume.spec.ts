@@ -55,10 +55,10 @@ describe('resumable runs', () => {
     expect(runToEnd(straight).code).toBe(0);
 
     const child = spawn(process.execPath, args(killed), { env: keyEnv, stdio: 'ignore' });
-    await waitFor(join(killed, id, 'seed-333', 'level-00.ckpt.json'), 60_000);
+    await waitFor(join(killed, id, 'seed-333', 'level-00.ckpt.json.gz'), 60_000);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    expect(existsSync(join(killed, id, 'seed-333', 'level-02.ckpt.json'))).toBe(false);
+    expect(existsSync(join(killed, id, 'seed-333', 'level-02.ckpt.json.gz'))).toBe(false);
 
     const resumed = runToEnd(killed);
     expect(resumed.code, resumed.stderr).toBe(0);

@@ -67,14 +67,22 @@ describe.skipIf(!HAS_CHROMIUM)(`report.html in Chromium${HAS_CHROMIUM ? '' : ` (
     await expect(page.evaluate(() => document.scripts.length)).resolves.toBe(0);
   });
 
-  it('shows the correlations, the verification status, the subset banner and decoded example images', async () => {
+  /** Decoded sizes of the images matched by `selector`, each scrolled to first (they load lazily). */
+  async function decodedSizes(selector: string): Promise<number[][]> {
+    const imgs = page.locator(selector);
+    for (let i = 0; i < (await imgs.count()); i++) {
+      await imgs.nth(i).scrollIntoViewIfNeeded();
+      await page.waitForFunction((el) => (el as HTMLImageElement).complete, await imgs.nth(i).elementHandle(), { timeout: 5_000 });
+    }
+    return imgs.evaluateAll((els) => els.map((el) => [(el as HTMLImageElement).naturalWidth, (el as HTMLImageElement).naturalHeight]));
+  }
+
+  it('shows the correlations, the verification status, the subset banner and the linked example images, decoded', async () => {
     await expect(page.locator('#correlations').textContent()).resolves.toMatch(/Pearson r \(descriptive\)\s*r = 0\.\d{3}, p = 1\.00e-12, df = 24/);
     await expect(page.locator('#verification').getAttribute('class')).resolves.toBe('ok');
     expect(await page.locator('#subset-warning').isVisible()).toBe(true);
-    const imgs = page.locator('#examples img');
-    await expect(imgs.count()).resolves.toBe(run.extras.examples.length);
-    const sizes = await imgs.evaluateAll((els) => els.map((el) => [(el as HTMLImageElement).naturalWidth, (el as HTMLImageElement).naturalHeight]));
-    expect(sizes).toEqual(run.extras.examples.map(() => [476, 236])); // 2 rows: 4*112 + 7*4 by 4 + 2*116
+    await expect(page.locator('#examples img').count()).resolves.toBe(run.extras.examples.length);
+    expect(await decodedSizes('#examples img')).toEqual(run.extras.examples.map(() => [476, 236])); // 2 rows: 4*112 + 7*4 by 4 + 2*116
   });
 
   it('renders the Part 2 sections: the method x metric table and the figures with one line per series', async () => {
@@ -83,6 +91,9 @@ describe.skipIf(!HAS_CHROMIUM)(`report.html in Chromium${HAS_CHROMIUM ? '' : ` (
     const box = await page.locator('#figure-metrics svg').boundingBox();
     expect(box!.width).toBeGreaterThan(300);
     await expect(page.locator('#method-examples a').count()).resolves.toBe(run.extras.methodExamples!.length);
+    const sizes = await decodedSizes('#method-examples img');
+    expect(sizes).toHaveLength(run.extras.methodExamples!.length);
+    for (const [w, h] of sizes) expect(w > 0 && h > 0).toBe(true);
   });
 
   it('logs no console errors and makes no failed or network requests; screenshot for review', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import { AUDIT, HOSTILE_CLAIM, fabricateRun, type FabricatedRun } from './fabric
 import { assertWellFormedXml } from './svg-check.ts';
 
 // report.html of a fabricated 26-level, 3-seed run, inspected as text: the structure the browser
-// spec relies on, escaping, self-containment (no network references) and bad-input errors.
+// spec relies on, escaping, no network references, example PNGs linked (not embedded) and
+// bad-input errors.
 
 let run: FabricatedRun;
 let html: string;
@@ -95,16 +96,17 @@ describe('report.html', () => {
     expect(element('section', 'verification')).toMatch(/^<section id="verification" class="ok" data-ok="true">/);
   });
 
-  it('embeds each example PNG as a data: URI with the file bytes', () => {
-    const imgs = [...element('section', 'examples').matchAll(/<img src="data:image\/png;base64,([^"]+)"/g)];
-    expect(imgs).toHaveLength(run.extras.examples.length);
-    imgs.forEach((m, i) => expect(Buffer.from(m[1], 'base64').equals(readFileSync(join(run.runDir, run.extras.examples[i])))).toBe(true));
+  it('links each example PNG by its path relative to the page, loaded lazily, embedding none', () => {
+    const srcs = [...element('section', 'examples').matchAll(/<img src="([^"]+)" loading="lazy"/g)].map((m) => m[1]);
+    expect(srcs).toEqual(run.extras.examples);
+    for (const src of srcs) expect(existsSync(join(run.runDir, src)), src).toBe(true);
+    expect(html).not.toContain('data:image/png');
     expect(html).toContain('<h3>Level 0</h3>');
     expect(html).toContain('<h3>Level 25</h3>');
   });
 
   it('makes no network requests: CSP default-src none, no http(s) src/href/url()', () => {
-    expect(html).toContain(`content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"`);
+    expect(html).toContain(`content="default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"`);
     expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/url\(\s*["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/@import/i);
@@ -155,11 +157,11 @@ describe('report.html Part 2 sections', () => {
     expect(table).toContain('<th>deletion AUC (lower better)</th>');
   });
 
-  it('links the every-method grids instead of embedding them', () => {
+  it('shows the every-method grids as linked images, not embedded', () => {
     const section = element('section', 'method-examples');
-    expect(section).toContain('<a href="examples/methods-seed-333-level-00.png">');
+    expect(section).toContain('<a href="examples/methods-seed-333-level-00.png"><img src="examples/methods-seed-333-level-00.png" loading="lazy"');
+    expect([...section.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1])).toEqual(run.extras.methodExamples);
     expect(section).toContain('noisy input, Grad-CAM++, Grad-CAM');
-    expect(html).not.toContain('data:image/png;base64,' + readFileSync(join(run.runDir, 'examples/methods-seed-333-level-00.png')).toString('base64').slice(0, 200));
   });
 
   it('a report without Part 2 scores has none of these sections', async () => {
@@ -202,6 +204,7 @@ describe('report.html variants and errors', () => {
     writeFileSync(join(dir, 'fake.png'), 'not a png');
     expect(() => writeReportHtml(dir, p, { ...extras, examples: ['fake.png'] })).toThrow(/not a PNG/);
     expect(() => writeReportHtml(dir, p, { ...extras, examples: ['examples/none.png'] })).toThrow(/does not exist/);
+    expect(() => writeReportHtml(dir, p, { ...extras, methodExamples: ['fake.png'] })).toThrow(/not a PNG/);
     const bad = { ...AUDIT[0], verdict: 'maybe' as 'reproduced' };
     expect(() => writeReportHtml(dir, p, { ...extras, audit: [bad] })).toThrow(/verdict "maybe" is not one of/);
   });

@@ -68,7 +68,7 @@ describe.skipIf(!hasRedisServer())('sweep on a BullMQ queue', () => {
         const cur = started.at(-1);
         if (!cur || a.out().includes(`job ${cur[1]}-${cur[2]}: done`)) return false;
         const fields = await r.hkeys(`prunecam:files:${cur[1]}:${cur[2]}`);
-        if (!fields.includes(`seed-${cur[2]}/level-00.ckpt.json`) || fields.includes(`seed-${cur[2]}/level-01.ckpt.json`)) return false;
+        if (!fields.includes(`seed-${cur[2]}/level-00.ckpt.json.gz`) || fields.includes(`seed-${cur[2]}/level-01.ckpt.json.gz`)) return false;
         killed = `${cur[2]} of run ${cur[1].slice(0, 12)}`;
         return true;
       },

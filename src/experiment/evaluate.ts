@@ -16,6 +16,7 @@ import type { ProtocolConfig } from '../protocol/types.ts';
 import type { Evaluation } from '../prune/levels.ts';
 import { EXPLAINER_NAMES, type ExplainerName, type HeatmapScores } from '../results/types.ts';
 import type { Mask } from '../train/masks.ts';
+import { exampleFile, hasExample } from './examples.ts';
 import { randomisationLevels, scoreHeatmaps } from './score-heatmaps.ts';
 import { writeExamplesPng, writeMethodsGridPng } from '../render/png.ts';
 
@@ -63,7 +64,7 @@ export interface EvaluationTimings {
  * heatmaps of every noisy test image (A and G computed once per batch) and the model-free
  * baselines, each scored by the localisation metrics against the clean (un-normalised) image and
  * by deletion AUC on the first images; the randomisation control at its levels; an example PNG
- * per level. Grad-CAM++'s scores also fill Part 1's fields. The seed's fixed noisy test copy and
+ * at the levels and seeds src/experiment/examples.ts selects. Grad-CAM++'s scores also fill Part 1's fields. The seed's fixed noisy test copy and
  * both normalised sets are made once, not per level.
  */
 export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number, runDir: string, timings?: EvaluationTimings): (w: WeightSet, level: number, mask: Mask) => Evaluation {
@@ -110,7 +111,7 @@ export function seedEvaluator(config: ProtocolConfig, test: Split, seed: number,
     );
     const camsPP = all.byMethod.gradcampp!;
     const k = Math.min(config.explain.examples, test.n);
-    if (k > 0) {
+    if (k > 0 && hasExample(config, seed, level)) {
       const predicted = argmaxRows(all.logits, 10);
       const examples = Array.from({ length: k }, (_, i) => ({
         clean: test.images.subarray(i * PIXELS, (i + 1) * PIXELS),
@@ -180,9 +181,4 @@ export const METHOD_GRID_IMAGES = 4;
 /** The every-method example grid of a seed and level, relative to the run folder. */
 export function methodsExampleFile(seed: number, level: number): string {
   return `examples/methods-seed-${seed}-level-${String(level).padStart(2, '0')}.png`;
-}
-
-/** Example heatmaps of a seed and level, relative to the run folder. */
-export function exampleFile(seed: number, level: number): string {
-  return `examples/seed-${seed}-level-${String(level).padStart(2, '0')}.png`;
 }

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { CheckpointError, checkpointPath, loadCheckpoint } from '../prune/checkpoint.ts';
+import { CheckpointError, existingCheckpointPath, loadCheckpoint } from '../prune/checkpoint.ts';
 import type { Provenance } from '../results/types.ts';
 import { provenanceConflict } from './provenance.ts';
 
@@ -19,8 +18,8 @@ export function checkExistingCheckpoints(runDir: string, runId: string, seeds: n
   let checked = 0;
   for (const seed of seeds) {
     for (const level of ['pretrain' as const, ...Array.from({ length: levels }, (_, i) => i)]) {
-      const path = checkpointPath(runDir, seed, level);
-      if (!existsSync(path)) continue;
+      const path = existingCheckpointPath(runDir, seed, level);
+      if (!path) continue;
       try {
         const ck = loadCheckpoint(runDir, runId, seed, level)!;
         const conflict = provenanceConflict(ck.provenance, current);

@@ -5,7 +5,7 @@ import { parseBackendChoice, selectBackend, type BackendChoice } from '../backen
 import { loadDataset, type Dataset } from '../data/sources.ts';
 import { PARAM_NAMES, WEIGHT_NAMES } from '../model/cnn.ts';
 import type { ProtocolConfig } from '../protocol/types.ts';
-import { CheckpointError, checkpointPath, loadCheckpoint, type Checkpoint } from '../prune/checkpoint.ts';
+import { CheckpointError, checkpointPath, existingCheckpointPath, loadCheckpoint, type Checkpoint } from '../prune/checkpoint.ts';
 import { nextMask, trainMasked } from '../prune/levels.ts';
 import type { ReportPredicate } from '../report/types.ts';
 import { verifyReport } from '../report/verify.ts';
@@ -140,7 +140,7 @@ export async function replayLevel(ctx: RecomputeContext, seed: number, level: nu
     const prev = requireCheckpoint(ctx, seed, level - 1);
     const want = nextMask(ctx.config, prev.weights, prev.mask!, seed, level - 1);
     const bad = WEIGHT_NAMES.find((n) => want[n].some((v, i) => v !== ck.mask![n][i]));
-    if (bad) throw new RecomputeError(`checkpoint ${checkpointPath(ctx.runDir, seed, level)}: its ${bad} mask does not follow from level ${level - 1}'s weights`);
+    if (bad) throw new RecomputeError(`checkpoint ${existingCheckpointPath(ctx.runDir, seed, level) ?? checkpointPath(ctx.runDir, seed, level)}: its ${bad} mask does not follow from level ${level - 1}'s weights`);
   }
   const trained = trainMasked({ config: ctx.config, train: ctx.dataset.train, seed }, pre.weights, ck.mask!, level);
   const scratch = mkdtempSync(join(tmpdir(), 'prunecam-replay-'));

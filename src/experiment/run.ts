@@ -9,6 +9,7 @@ import { followDatasetNormalize } from '../protocol/dataset-normalize.ts';
 import { resolveProtocol, runId as runIdOf, withOverrides, epochsOf } from '../protocol/resolve.ts';
 import type { DatasetName, ProtocolConfig } from '../protocol/types.ts';
 import type { SeedEvent } from '../prune/levels.ts';
+import { compressPlainCheckpoints } from '../prune/compress-checkpoints.ts';
 import { auditReport, auditRows, correlationInferenceOf } from '../audit/audit.ts';
 import { loadClaims } from '../audit/claims.ts';
 import { writeFigures } from '../render/figures.ts';
@@ -22,7 +23,8 @@ import { isTempFile, writeFileAtomic } from '../store/atomic.ts';
 import { aggregateLevels } from './aggregate.ts';
 import { AGGREGATE_CSV, LEVELS_CSV, writeAggregateCsv, writeLevelsCsv } from './csv.ts';
 import { describeEnvironment } from './environment.ts';
-import { exampleFile, methodsExampleFile } from './evaluate.ts';
+import { methodsExampleFile } from './evaluate.ts';
+import { describeExamples, existingExamples, removeUnselectedExamples } from './examples.ts';
 import { recordStart } from './history.ts';
 import { checkExistingCheckpoints } from './preflight.ts';
 import { currentProvenance } from './provenance.ts';
@@ -188,6 +190,11 @@ export async function finishRun(o: FinishRunOptions): Promise<RunOutcome> {
     correlation,
   };
   const figures = await writeFigures(runDir, { ...base, artifacts: [] });
+  // The folder is made to hold exactly what is signed: compressed checkpoints, the selected examples.
+  const compressed = compressPlainCheckpoints(runDir, config.seeds);
+  if (compressed) progress.info(`  compressed ${compressed} plain checkpoint(s) to .ckpt.json.gz`);
+  const removed = removeUnselectedExamples(runDir, config);
+  if (removed) progress.info(`  removed ${removed} example PNG(s) outside the published selection (${describeExamples(config)})`);
   // Checkpoints are signed too, but as optional artifacts: a published copy may leave them out.
   const checkpoints = config.seeds.flatMap((s) => listFiles(runDir, `seed-${s}`));
   const artifacts = ['protocol.json', LEVELS_CSV, AGGREGATE_CSV, ...figures, ...listFiles(runDir, 'examples'), ...checkpoints];
@@ -200,7 +207,7 @@ export async function finishRun(o: FinishRunOptions): Promise<RunOutcome> {
     audit: auditRows(audit),
     correlation: correlationInferenceOf(written.predicate),
     methodExamples: seeds[0] ? seeds.find((r) => r.seed === config.seeds[0])!.levels.map((l) => methodsExampleFile(config.seeds[0], l.level)).filter((f) => existsSync(join(runDir, f))) : [],
-    examples: config.seeds.flatMap((s) => seeds.find((r) => r.seed === s)!.levels.map((l) => exampleFile(s, l.level))).filter((f) => existsSync(join(runDir, f))),
+    examples: existingExamples(runDir, config),
   });
   return { runDir, runId: id, predicate: written.predicate, reportPath: written.reportPath, htmlPath: join(runDir, htmlName), verified: verification.ok };
 }

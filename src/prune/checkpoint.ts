@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PARAM_NAMES, TF_SHAPES, WEIGHT_NAMES } from '../model/cnn.ts';
 import type { WeightSet } from '../model/layout.ts';
@@ -6,6 +5,7 @@ import { canonicalJson, sha256Hex } from '../report/canonical.ts';
 import type { LevelMetrics, Provenance } from '../results/types.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
 import type { Mask } from '../train/masks.ts';
+import { findCheckpointFile, gzipCheckpoint, readCheckpointBytes } from './checkpoint-file.ts';
 
 // A level's checkpoint: everything needed to continue the run after it (the trained weights
 // and the mask they were trained under, from which the next mask follows), plus its metrics.
@@ -13,7 +13,8 @@ import type { Mask } from '../train/masks.ts';
 // Each file carries the sha256 of its own canonical content (RFC 8785 JSON without the sha256
 // field), checked on every load: it catches truncation, disk errors and hand edits made by
 // accident. It is no defence against a deliberate edit (the editor can recompute it);
-// `prunecam verify --recompute` is.
+// `prunecam verify --recompute` is. Files are gzipped JSON (src/prune/checkpoint-file.ts);
+// plain JSON written by earlier versions is still read.
 
 export const CHECKPOINT_FORMAT = 'prunecam-checkpoint/v2';
 
@@ -59,8 +60,19 @@ function u8(b64: string, n: number, what: string): Uint8Array {
 
 const size = (name: keyof typeof TF_SHAPES) => TF_SHAPES[name].reduce((a, b) => a * b, 1);
 
-export function checkpointPath(runDir: string, seed: number, level: number | 'pretrain'): string {
+/** The plain-JSON path of a checkpoint (earlier versions' files; the compressed one adds .gz). */
+function plainCheckpointPath(runDir: string, seed: number, level: number | 'pretrain'): string {
   return join(runDir, `seed-${seed}`, level === 'pretrain' ? 'pretrain.ckpt.json' : `level-${String(level).padStart(2, '0')}.ckpt.json`);
+}
+
+/** Where a checkpoint is written: seed-<s>/level-XX.ckpt.json.gz (pretrain.ckpt.json.gz). */
+export function checkpointPath(runDir: string, seed: number, level: number | 'pretrain'): string {
+  return `${plainCheckpointPath(runDir, seed, level)}.gz`;
+}
+
+/** The existing file of a checkpoint, compressed or plain (the compressed one when both exist), or null. */
+export function existingCheckpointPath(runDir: string, seed: number, level: number | 'pretrain'): string | null {
+  return findCheckpointFile(plainCheckpointPath(runDir, seed, level));
 }
 
 export function saveCheckpoint(runDir: string, c: Checkpoint): string {
@@ -73,16 +85,16 @@ export function saveCheckpoint(runDir: string, c: Checkpoint): string {
   const path = checkpointPath(runDir, c.seed, c.level);
   // Digest what a reader will parse (JSON turns NaN into null), so the check on load agrees.
   const content = JSON.parse(JSON.stringify({ ...c, weights, mask }));
-  writeFileAtomic(path, JSON.stringify({ ...content, sha256: checkpointDigest(content) }, null, 1));
+  writeFileAtomic(path, gzipCheckpoint(JSON.stringify({ ...content, sha256: checkpointDigest(content) }, null, 1)));
   return path;
 }
 
 export function loadCheckpoint(runDir: string, runId: string, seed: number, level: number | 'pretrain'): Checkpoint | null {
-  const path = checkpointPath(runDir, seed, level);
-  if (!existsSync(path)) return null;
+  const path = existingCheckpointPath(runDir, seed, level);
+  if (!path) return null;
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(readCheckpointBytes(path).toString('utf8'));
   } catch (e) {
     throw new CheckpointError(`checkpoint ${path} is unreadable (${(e as Error).message}); delete it to recompute that level`);
   }

@@ -1,4 +1,4 @@
-// Text and markup helpers for the self-contained HTML report.
+// Text and markup helpers for the HTML report.
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -21,4 +21,12 @@ export function inlineSvg(svg: string, idPrefix: string, label: string): string 
     .replace(/\bid="([^"]+)"/g, (_, id: string) => `id="${idPrefix}-${id}"`)
     .replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${idPrefix}-${id})`)
     .replace(/\b(xlink:href|href)="#([^"]+)"/g, (_, attr: string, id: string) => `${attr}="#${idPrefix}-${id}"`);
+}
+
+/**
+ * An <img> of a PNG beside report.html, by its run-relative path: linked, not embedded, so the
+ * page stays small however many examples a run has; the browser loads each when scrolled to.
+ */
+export function linkedImage(rel: string, alt: string): string {
+  return `<img src="${escapeHtml(encodeURI(rel))}" loading="lazy" alt="${escapeHtml(alt)}">`;
 }

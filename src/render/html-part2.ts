@@ -1,13 +1,13 @@
 import { cellTexts, type MethodMetricTable } from '../analysis/method-metric-table.ts';
 import type { PairedDifference } from '../analysis/paired-differences.ts';
 import { METRIC_LABELS, SOURCE_LABELS, type SourceMetric } from '../analysis/sources.ts';
-import { escapeHtml as e } from './html-escape.ts';
+import { escapeHtml as e, linkedImage } from './html-escape.ts';
 import { fixed } from './html-format.ts';
 import type { SeedSummary } from '../report/types.ts';
 
 // report.html's Part 2 sections (PROTOCOL.md Part 2), after the Part 1 figures: the method x
 // metric table with the baselines, the Part 2 figures, the paired differences to RandomCAM and
-// links to the every-method example grids. Ids (a contract with the specs): #part2,
+// the every-method example grids (linked images). Ids (a contract with the specs): #part2,
 // #method-metric-table, #figure-iou-every-method, #figure-metrics, #figure-randomisation,
 // #paired-differences, #method-examples.
 
@@ -72,15 +72,13 @@ ${rows.join('\n')}
 </section>`;
 }
 
-/** Links to the every-method grids (not embedded: one PNG per randomisation level). */
+/** The every-method grids (run-relative PNG paths, one per randomisation level), linked images that open full size. */
 export function methodExamplesSection(files: readonly string[], columns: readonly string[], seed: number | null): string {
   if (files.length === 0) return '';
-  const items = files.map((f) => `<li><a href="${e(f)}">${e(f)}</a></li>`).join('\n');
+  const items = files.map((f) => `<figure class="example"><a href="${e(encodeURI(f))}">${linkedImage(f, `every method's heatmaps ${f}`)}</a><figcaption>${e(f)}</figcaption></figure>`).join('\n');
   return `<section id="method-examples">
 <h2>Example heatmaps of every method${seed === null ? '' : ` (seed ${e(seed)})`}</h2>
 <p class="note">One PNG per randomisation level: rows are the first test images; columns: ${e(['noisy input', ...columns.map(label)].join(', '))} (heatmaps in jet).</p>
-<ul>
 ${items}
-</ul>
 </section>`;
 }

@@ -1,5 +1,5 @@
 import { datasetLabel } from './figures-data.ts';
-import { escapeHtml as e } from './html-escape.ts';
+import { escapeHtml as e, linkedImage } from './html-escape.ts';
 import { densityPercent, duration, fixed, meanInterval, pValue } from './html-format.ts';
 import type { CorrelationInference } from '../statistics/correlation.ts';
 import { VERDICTS, type Verdict } from '../audit/audit.ts';
@@ -31,12 +31,6 @@ export interface AuditRow {
 export interface Verification {
   ok: boolean;
   message: string;
-}
-
-/** An example PNG ready to embed: its run-relative path and its data: URI. */
-export interface EmbeddedExample {
-  path: string;
-  dataUri: string;
 }
 
 const slug = (v: string): string => v.replace(/[^a-z]+/gi, '-').toLowerCase();
@@ -203,14 +197,14 @@ ${body}
 </section>`;
 }
 
-/** Example grids grouped by level (file names seed-<s>-level-XX.png), other names last. */
-export function examplesSection(examples: readonly EmbeddedExample[]): string {
-  const groups = new Map<string, EmbeddedExample[]>();
+/** Example grids (run-relative PNG paths, linked) grouped by level (file names seed-<s>-level-XX.png), other names last. */
+export function examplesSection(examples: readonly string[]): string {
+  const groups = new Map<string, string[]>();
   const keyed = examples.map((x) => {
-    const m = /seed-(\d+)-level-(\d+)\.png$/.exec(x.path);
+    const m = /seed-(\d+)-level-(\d+)\.png$/.exec(x);
     return { x, level: m ? Number(m[2]) : Number.POSITIVE_INFINITY, seed: m ? Number(m[1]) : 0 };
   });
-  keyed.sort((a, b) => a.level - b.level || a.seed - b.seed || a.x.path.localeCompare(b.x.path));
+  keyed.sort((a, b) => a.level - b.level || a.seed - b.seed || a.x.localeCompare(b.x));
   for (const k of keyed) {
     const title = Number.isFinite(k.level) ? `Level ${k.level}` : 'Other examples';
     groups.set(title, [...(groups.get(title) ?? []), k.x]);
@@ -218,7 +212,7 @@ export function examplesSection(examples: readonly EmbeddedExample[]): string {
   const html = [...groups]
     .map(
       ([title, xs]) => `<div class="example-level"><h3>${e(title)}</h3>\n` +
-        xs.map((x) => `<figure class="example"><img src="${x.dataUri}" alt="${e(`example heatmaps ${x.path}`)}"><figcaption>${e(x.path)}</figcaption></figure>`).join('\n') +
+        xs.map((x) => `<figure class="example">${linkedImage(x, `example heatmaps ${x}`)}<figcaption>${e(x)}</figcaption></figure>`).join('\n') +
         '</div>',
     )
     .join('\n');

@@ -1,5 +1,5 @@
 import { writeFileAtomic } from '../store/atomic.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { FIGURE_FILES, PART2_FIGURE_FILES } from './figures.ts';
 import { methodMetricTable } from '../analysis/method-metric-table.ts';
@@ -21,15 +21,16 @@ import {
   subsetWarning,
   verificationSection,
   type AuditRow,
-  type EmbeddedExample,
   type Verification,
 } from './html-sections.ts';
 import type { ReportPredicate } from '../report/types.ts';
 import type { CorrelationInference } from '../statistics/correlation.ts';
 
-// report.html: one self-contained page. The figures' SVGs are inlined, example PNGs embedded as
-// data: URIs and the CSS is inline; a Content-Security-Policy forbids any network request, so the
-// page renders the same offline and from an archive.
+// report.html: one page over its run folder. The figures' SVGs and the CSS are inline; the
+// example PNGs are linked by relative path (examples/…png, loaded lazily), so the page stays
+// small however many examples a run keeps, and must stay beside its examples/ folder (the signed
+// folder keeps them together). A Content-Security-Policy allows images from the page's own
+// origin only and no other request, so the page renders the same offline and from an archive.
 
 export type { AuditRow, Verification } from './html-sections.ts';
 
@@ -38,7 +39,7 @@ export interface ReportHtmlExtras {
   audit: AuditRow[];
   /** Per-seed r, bootstrap of r, r on first differences (src/statistics/correlation.ts). */
   correlation?: CorrelationInference | null;
-  /** Example PNG paths relative to the run folder, e.g. examples/seed-333-level-00.png. */
+  /** Example PNG paths relative to the run folder, e.g. examples/seed-333-level-00.png: linked, not embedded. */
   examples: string[];
   /** Every-method example grids (PROTOCOL.md Part 2), relative to the run folder: linked, not embedded. */
   methodExamples?: string[];
@@ -67,22 +68,29 @@ figure{margin:12px 0}figure svg{max-width:100%;height:auto}figcaption{color:#555
 .example{display:inline-block;margin:4px 12px 4px 0}.example img{image-rendering:pixelated;max-width:100%;border:1px solid #ddd}
 `;
 
-/** Reads a run-relative path, refusing absolute paths and paths that leave the run folder. */
-function runFile(runDir: string, rel: string, what: string): Buffer {
+/** The full path of a run-relative file that exists, refusing absolute paths and paths that leave the run folder. */
+function runPath(runDir: string, rel: string, what: string): string {
   const clean = normalize(rel);
   if (isAbsolute(rel) || clean === '..' || clean.startsWith(`..${sep}`)) {
     throw new RangeError(`${what} "${rel}" must be a path inside the run folder, relative to it`);
   }
   const full = join(runDir, clean);
   if (!existsSync(full)) throw new Error(`${what} "${rel}" does not exist in ${runDir}`);
-  return readFileSync(full);
+  return full;
 }
 
-function embedExample(runDir: string, rel: string): EmbeddedExample {
+/** A run-relative PNG to link from the page, checked to be one (by its signature); returned with / separators. */
+function linkedPng(runDir: string, rel: string): string {
   if (!rel.toLowerCase().endsWith('.png')) throw new RangeError(`example "${rel}" is not a .png file`);
-  const bytes = runFile(runDir, rel, 'example image');
-  if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE)) throw new Error(`example image "${rel}" is not a PNG (bad signature)`);
-  return { path: rel, dataUri: `data:image/png;base64,${bytes.toString('base64')}` };
+  const head = Buffer.alloc(PNG_SIGNATURE.length);
+  const fd = openSync(runPath(runDir, rel, 'example image'), 'r');
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!head.equals(PNG_SIGNATURE)) throw new Error(`example image "${rel}" is not a PNG (bad signature)`);
+  return normalize(rel).split(sep).join('/');
 }
 
 /** The Part 2 figures that writeFigures wrote (absent for reports without per-source scores). */
@@ -96,7 +104,7 @@ function readPart2Figures(runDir: string): Part2Svgs {
 
 function readFigure(runDir: string, rel: string): string {
   try {
-    return runFile(runDir, rel, 'figure').toString('utf8');
+    return readFileSync(runPath(runDir, rel, 'figure'), 'utf8');
   } catch (err) {
     throw new Error(`${(err as Error).message}; write the figures (writeFigures) before the HTML report`);
   }
@@ -124,13 +132,13 @@ ${methodExamplesSection(extras.methodExamples ?? [], columns, p.protocol.seeds?.
 export function renderReportHtml(
   p: ReportPredicate,
   extras: Omit<ReportHtmlExtras, 'examples'>,
-  assets: { svgByLevel: string; svgVsDensity: string; examples: EmbeddedExample[]; part2?: Part2Svgs },
+  assets: { svgByLevel: string; svgVsDensity: string; examples: string[]; part2?: Part2Svgs },
 ): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>prunecam report ${e(p.runId.slice(0, 12))} (${e(p.protocol.name)})</title>
 <style>${CSS}</style>
@@ -155,13 +163,15 @@ ${environmentSection(p)}
 
 /**
  * Writes <runDir>/report.html from the predicate, the figures already written by writeFigures
- * and the example PNGs; returns the path written, relative to the run folder.
+ * and links to the example PNGs (each checked to exist and be a PNG); returns the path written,
+ * relative to the run folder.
  */
 export function writeReportHtml(runDir: string, p: ReportPredicate, extras: ReportHtmlExtras): string {
-  const html = renderReportHtml(p, extras, {
+  const methodExamples = (extras.methodExamples ?? []).map((rel) => linkedPng(runDir, rel));
+  const html = renderReportHtml(p, { ...extras, methodExamples }, {
     svgByLevel: readFigure(runDir, FIGURE_FILES.byLevel),
     svgVsDensity: readFigure(runDir, FIGURE_FILES.vsDensity),
-    examples: extras.examples.map((rel) => embedExample(runDir, rel)),
+    examples: extras.examples.map((rel) => linkedPng(runDir, rel)),
     part2: readPart2Figures(runDir),
   });
   writeFileAtomic(join(runDir, REPORT_HTML), html);

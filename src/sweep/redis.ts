@@ -9,8 +9,9 @@ import { parseQueueUrl, redact, redisOptions, type QueueConnection } from './url
 
 // The Redis side of queued sweeps, besides BullMQ's own queues:
 //   prunecam:files:<run id>:<seed>   hash: a unit's finished files by path in the run folder
-//                                    (seed-N/pretrain.ckpt.json, seed-N/level-00.ckpt.json,
-//                                    examples/seed-N-level-00.png), stored by workers per level
+//                                    (seed-N/pretrain.ckpt.json.gz, seed-N/level-00.ckpt.json.gz,
+//                                    examples/seed-N-level-00.png; plain .ckpt.json from earlier
+//                                    versions), stored by workers per level
 //   prunecam:sweeps                  set of sweep ids
 //   prunecam:sweep:<id>              the sweep's record (cells, protocols, queues), JSON
 //   prunecam:sweep:<id>:coordinator  who coordinates it (expires unless renewed)

@@ -6,10 +6,11 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { backendInfo, selectBackend, type BackendChoice } from '../backend/select.ts';
 import { loadDataset } from '../data/sources.ts';
 import { describeEnvironment } from '../experiment/environment.ts';
-import { exampleFile } from '../experiment/evaluate.ts';
+import { exampleFile } from '../experiment/examples.ts';
 import { datasetIdentity } from '../experiment/run.ts';
 import type { WorkerMessage } from '../experiment/seeds.ts';
 import { checkpointPath } from '../prune/checkpoint.ts';
+import { isCheckpointFile } from '../prune/checkpoint-file.ts';
 import type { SeedResult } from '../results/types.ts';
 import type { DatasetName } from '../protocol/types.ts';
 import { compatKey, describeCompat, queueName, servableCompats, type Compat } from './compat.ts';
@@ -50,7 +51,7 @@ async function processJob(job: Job<SeedJobData>, o: WorkerOptions, store: (path:
       mkdirSync(dirname(join(runDir, path)), { recursive: true });
       writeFileSync(join(runDir, path), bytes);
     }
-    const resumedLevels = [...stored.keys()].filter((p) => p.endsWith('.ckpt.json')).length;
+    const resumedLevels = [...stored.keys()].filter(isCheckpointFile).length;
     if (resumedLevels) o.log(`job ${job.id} (attempt ${job.attemptsMade + 1}): resuming seed ${d.seed} of run ${d.runId.slice(0, 12)} from ${resumedLevels} stored checkpoint(s)`);
     else o.log(`job ${job.id}: seed ${d.seed} of run ${d.runId.slice(0, 12)}`);
 

@@ -12,8 +12,8 @@ const USAGE = `usage: prunecam run [--protocol thesis|smoke|FILE] [--seeds 333-3
                     [--dataset mnist|mnist-embedded|fashion-mnist] [--data-dir DIR]
                     [--backend auto|tensorflow|wasm|cpu] [--jobs N] [--out reports/runs] [--key PEM]
 
-Runs (or resumes) the experiment into OUT/<run id>/: checkpoints per level, levels.csv,
-figures, example heatmaps, the signed report.json and report.html. Re-running the same
+Runs (or resumes) the experiment into OUT/<run id>/: gzipped checkpoints per level, levels.csv,
+figures, example heatmaps (first 3 seeds, selected levels), the signed report.json and report.html. Re-running the same
 configuration skips finished levels. The run id does not depend on the seeds: running again
 with more seeds (e.g. --seeds 333-352 after 333-335) computes only the new ones. Without MNIST files in data/mnist it falls back to the
 embedded 10,000-image subset (say --dataset mnist to refuse the fallback).`;
