@@ -31,6 +31,7 @@ export const vec = (items: number[][]): number[] => [...uleb(items.length), ...i
 export const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 
 export const I32 = 0x7f;
+export const I64 = 0x7e;
 export const F64 = 0x7c;
 export const F32 = 0x7d;
 export const V128 = 0x7b;
@@ -46,18 +47,33 @@ export const op = {
   set: (l: number) => [0x21, ...uleb(l)],
   tee: (l: number) => [0x22, ...uleb(l)],
   i32: (v: number) => [0x41, ...sleb(v)],
+  i64: (v: number) => [0x42, ...sleb(v)], // |v| < 2^31
+  select: [0x1b],
   f64zero: [0x44, 0, 0, 0, 0, 0, 0, 0, 0],
   f32load: (offset: number) => [0x2a, 2, ...uleb(offset)],
   f32store: (offset: number) => [0x38, 2, ...uleb(offset)],
+  i32load: (offset: number) => [0x28, 2, ...uleb(offset)],
+  i32store: (offset: number) => [0x36, 2, ...uleb(offset)],
+  i32load16u: (offset: number) => [0x2f, 1, ...uleb(offset)],
+  i32store16: (offset: number) => [0x3b, 1, ...uleb(offset)],
+  i64load: (offset: number) => [0x29, 3, ...uleb(offset)],
+  i64store: (offset: number) => [0x37, 3, ...uleb(offset)],
+  f64load: (offset: number) => [0x2b, 3, ...uleb(offset)],
   i32eqz: [0x45],
+  i32eq: [0x46],
+  i32ne: [0x47],
   i32ltU: [0x49],
   i32add: [0x6a],
+  i32sub: [0x6b],
   i32mul: [0x6c],
   i32divU: [0x6e],
   i32remU: [0x70],
   i32and: [0x71],
   i32or: [0x72],
+  i32shl: [0x74],
   i32shrU: [0x76],
+  i64shrU: [0x88],
+  i32wrapI64: [0xa7],
   f32eq: [0x5b],
   f64eq: [0x61],
   f32zero: [0x43, 0, 0, 0, 0],
@@ -85,6 +101,18 @@ export const f64x2mul = op.simd(0xf2);
 export const f64x2promoteLow = op.simd(0x5f);
 export const f32x4demoteZero = op.simd(0x5e);
 export const v128zero = op.simd(0x0c, ...new Array(16).fill(0));
+/** v128.const of four i32 lanes. */
+export const i32x4const = (lanes: [number, number, number, number]) => op.simd(0x0c, ...lanes.flatMap((v) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff]));
+/** i8x16.shuffle: 16 byte indices into the concatenation of the two operands (0-15 first, 16-31 second). */
+export const shuffle = (bytes: number[]) => op.simd(0x0d, ...bytes);
+export const i32x4splat = op.simd(0x11);
+export const i32x4eq = op.simd(0x37);
+export const i32x4shrS = op.simd(0xac);
+export const f64x2gt = op.simd(0x4a);
+export const v128and = op.simd(0x4e);
+export const v128andnot = op.simd(0x4f);
+export const v128or = op.simd(0x50);
+export const v128xor = op.simd(0x51);
 
 
 /** A module importing `env.memory` and exporting one function `run` of `params` i32 parameters and no result. */

@@ -5,8 +5,11 @@
 // then reads its score in O(1) (the cut-off metrics) or O(tie groups) (AUC) instead of sorting
 // or selecting on its own. Called without a Ranking, every metric still computes alone (the
 // fixtures and the properties call them that way); spec/metrics/localisation-ranking.spec.ts
-// checks that both paths give the same floats.
+// checks that both paths give the same floats. rank() runs as WebAssembly (ranking-wasm.ts)
+// where that compiles, else as the JS loop below; the same spec checks that both give the
+// same integers.
 import { PIXELS } from '../../data/sources.ts';
+import { wasmRanking, type WasmRanking } from './ranking-wasm.ts';
 import { floatKeys, radixOrder } from './sort-keys.ts';
 
 const keys = new Uint32Array(PIXELS);
@@ -15,8 +18,8 @@ const tmp = new Int32Array(PIXELS);
 
 /**
  * Up to `capacity` images ranked by heatmap value, reusable: rank() overwrites it. Positions
- * are in ascending key order (floatKeys: -0 and +0 tie; NaN keys sort above +Infinity, as in
- * the metrics' standalone path).
+ * are in ascending key order (floatKeys: -0 and +0 tie; NaN keys sort above +Infinity, or
+ * below -Infinity for a negative NaN, as in the metrics' standalone path).
  */
 export class Ranking {
   /** Images ranked by the last rank() call. */
@@ -29,18 +32,33 @@ export class Ranking {
   readonly groupEnd: Uint16Array;
   /** [capacity * 785]: per image, the ink pixels among sorted positions 0 .. j-1 (j = 0 .. 784). */
   readonly inkBelow: Uint16Array;
+  /** Which implementation rank() runs: 'wasm' unless it was turned off or does not compile. */
+  readonly engine: 'wasm' | 'js';
+  private readonly wasm: WasmRanking | null;
 
-  constructor(readonly capacity: number) {
+  /** `wasm: false` forces the JS loop (the spec compares the two). */
+  constructor(readonly capacity: number, options: { wasm?: boolean } = {}) {
     if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`ranking: capacity must be a whole number >= 0, got ${capacity}`);
     this.groupStart = new Uint16Array(capacity * PIXELS);
     this.groupEnd = new Uint16Array(capacity * PIXELS);
     this.inkBelow = new Uint16Array(capacity * (PIXELS + 1));
+    this.wasm = options.wasm === false ? null : wasmRanking();
+    this.engine = this.wasm ? 'wasm' : 'js';
   }
 
   /** Ranks the n (<= capacity) heatmaps [n * 784] against the ink (> maskThreshold) of the n images. */
   rank(heatmaps: Float32Array, images: Float32Array, n: number, maskThreshold: number): this {
     if (!Number.isInteger(n) || n < 0 || n > this.capacity) throw new RangeError(`ranking: ${n} images for a capacity of ${this.capacity}`);
     if (heatmaps.length < n * PIXELS || images.length < n * PIXELS) throw new RangeError(`ranking: fewer than ${n} images of ${PIXELS} pixels`);
+    if (this.wasm) this.wasm(heatmaps, images, n, maskThreshold, this.groupStart, this.groupEnd, this.inkBelow);
+    else this.rankJs(heatmaps, images, n, maskThreshold);
+    this.n = n;
+    this.maskThreshold = maskThreshold;
+    return this;
+  }
+
+  /** rank()'s per-image work in JS: the fallback, and the reference the wasm path is checked against. */
+  private rankJs(heatmaps: Float32Array, images: Float32Array, n: number, maskThreshold: number): void {
     const { groupStart, groupEnd, inkBelow } = this;
     for (let img = 0; img < n; img++) {
       const start = img * PIXELS;
@@ -68,9 +86,6 @@ export class Ranking {
         if (groupStart[start + j] === j) end = j;
       }
     }
-    this.n = n;
-    this.maskThreshold = maskThreshold;
-    return this;
   }
 
   /** Throws unless this ranking holds the metric's n images under its mask threshold. */

@@ -8,8 +8,9 @@ const floatBits = new Uint32Array(floats.buffer);
 /**
  * Writes the order-preserving uint32 key of each float32 in values[start .. start+count) to
  * keys[0 .. count) (count <= 1024): for a < b (as floats) key(a) < key(b), equal floats equal
- * keys (-0 and +0 both get +0's key). NaN keys sort above +Infinity; callers leave non-finite
- * heatmaps out. Goes through a module scratch buffer, not a view per image, to allocate nothing.
+ * keys (-0 and +0 both get +0's key). NaN keys sort above +Infinity, those of NaNs with the sign
+ * bit set (x86's default NaN) below -Infinity; callers leave non-finite heatmaps out. Goes
+ * through a module scratch buffer, not a view per image, to allocate nothing.
  */
 export function floatKeys(values: Float32Array, start: number, count: number, keys: Uint32Array): void {
   for (let i = 0; i < count; i++) floats[i] = values[start + i];
