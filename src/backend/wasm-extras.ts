@@ -34,9 +34,10 @@ const WASM_WRAPPERS: ReadonlyArray<[kernelName: string, wrap: (shipped: tf.Kerne
 ];
 
 // prunecam's fused training kernels (custom names, the same JS on cpu and wasm; on wasm the
-// conv-block backward's loop runs as WebAssembly SIMD on the backend's memory, bit for bit the
-// JS loop, see src/backend/wasm/block-grad-simd.ts), used by src/train/step.ts and
-// src/train/sgd.ts when registered for the active backend.
+// loops of the conv-block backward and of the all-parameter SGD update run as WebAssembly SIMD
+// on the backend's memory, bit for bit the JS loops, see src/backend/wasm/block-grad-simd.ts and
+// src/backend/wasm/sgd-momentum-simd.ts), used by src/train/step.ts and src/train/sgd.ts when
+// registered for the active backend.
 const FUSED_TRAINING: ReadonlyArray<(backendName: string) => tf.KernelConfig> = [convReluPoolGradConfig, softmaxCrossEntropyConfig, sgdMomentumConfig, sgdMomentumAllConfig];
 
 // prunecam's fused training kernels for the wasm backend only (WebAssembly SIMD on its memory):

@@ -1,64 +1,85 @@
-import { F32, I32, moduleBytes, op, uleb } from '../backend/wasm/encode.ts';
+import { I32, moduleBytes, op, uleb } from '../backend/wasm/encode.ts';
+import { sfc32Draw } from './rng-fill-wasm.ts';
 
 // The pixel loop of the training batch maker (src/data/batches.ts noisyBatchMaker) as
-// WebAssembly, with the noise draws inside it: per pixel of the batch's images (in idx order),
-// a clean pixel byte b > 0 becomes clean[b]; a zero pixel draws k from the noise stream (sfc32
-// and the integer scaling of src/data/rng-fill-wasm.ts: the numbers of Rng.fillInts) and
-// becomes noise[k]. Without branches: the stream's step is computed for every pixel and kept
-// only for zero pixels (select), so the stream advances exactly once per zero pixel, in pixel
-// order, as the JS maker's fillInts over the batch's zero count does. The same floats, bit for
-// bit (the tables are the JS maker's). Assembled at run time (src/backend/wasm/encode.ts).
+// WebAssembly, with the noise draws, in the two phases of the maker's JS path:
+//
+//  1. with noise on, `zeros` numbers k (the batch's zero-pixel count, from the split's
+//     zeroCounts table) drawn from the noise stream in one tight loop: sfc32 and the integer
+//     scaling of Rng.fillInts (the same emitted step as src/data/rng-fill-wasm.ts), stored as
+//     bytes in draw order;
+//  2. per pixel of the batch's images (in idx order), without branches: a clean pixel byte b > 0
+//     becomes clean[b]; a zero pixel with noise on becomes noise[k] with the next unused k (the
+//     k pointer advances by 1 at zero pixels only, so the k are consumed in pixel order);
+//     a zero pixel without noise becomes clean[0] (the normalised zero).
+//
+// So the stream advances exactly `zeros` times, and the j-th zero pixel of the batch gets the
+// j-th number: the same images and the same final stream state as the JS path (r.fillInts over
+// `zeros` numbers, then the pixel walk), bit for bit (spec/data/batch-maker.spec.ts). Split in
+// two phases because the one-pass form (the stream's step computed at every pixel and kept at
+// zero pixels by `select`) made the whole batch one serial dependency chain through the state.
+// Assembled at run time (src/backend/wasm/encode.ts); no binary ships.
 
-const STATE = 0;
+const STATE = 0; // a, b, c, d as four i32
 const CLEAN = 16; // 256 float32
 const NOISE = CLEAN + 1024; // up to 256 float32
-const IDX = NOISE + 1024;
+const IDX = NOISE + 1024; // batchSize u32
 
 export interface WasmBatchLoop {
-  /** Makes the batch of images idx into `out`, advancing `state` (sfc32 [a, b, c, d]) once per zero pixel when noise is on. */
-  fill(idx: Uint32Array, state: Int32Array, out: Float32Array): void;
+  /**
+   * Makes the batch of images idx into the loop's output buffer and returns a view of it (valid
+   * until the next call). With noise on, draws `zeros` numbers (the batch's zero-pixel count)
+   * from `state` (sfc32 [a, b, c, d], updated in place); without noise, leaves `state` alone.
+   */
+  fill(idx: Uint32Array, zeros: number, state: Int32Array): Float32Array;
 }
 
-function loopModule(pixels: number, idxAt: number, outAt: number, bytesAt: number): Uint8Array<ArrayBuffer> {
-  const [COUNT, N, NOISY] = [0, 1, 2];
-  const [A, B, C, D, T, I, P, END, O, PX, K, Z] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
-  const [NA, NB, NC, ND] = [15, 16, 17, 18];
+/** run(count, zeros, n, noisy): the batch of `count` images at IDX into OUT, drawing `zeros` numbers in [0, n) when noisy. */
+function loopModule(pixels: number, idxAt: number, outAt: number, ksAt: number, bytesAt: number): Uint8Array<ArrayBuffer> {
+  const [COUNT, ZEROS, N, NOISY] = [0, 1, 2, 3];
+  const [A, B, C, D, T, I, P, END, O, PX, KP, Z] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
   const c: number[] = [];
   const emit = (...xs: number[][]) => {
     for (const x of xs) c.push(...x);
   };
   const { get, set, tee } = op;
-  const load = (offset: number) => [0x28, 2, ...uleb(offset)];
-  const store = (offset: number) => [0x36, 2, ...uleb(offset)];
-  const load8 = [0x2d, 0, 0]; // i32.load8_u
+  const load = (offset: number) => [0x28, 2, ...uleb(offset)]; // i32.load
+  const store = (offset: number) => [0x36, 2, ...uleb(offset)]; // i32.store
+  const load8 = (offset: number) => [0x2d, 0, ...uleb(offset)]; // i32.load8_u
+  const store8 = (offset: number) => [0x3a, 0, ...uleb(offset)]; // i32.store8
   const select = [0x1b];
-  const xor = [0x73];
   const shl = [0x74];
-  const rotl = [0x77];
-  const i32eq = [0x46];
-  const i32shl = shl;
-  emit(op.i32(STATE), load(0), set(A), op.i32(STATE), load(4), set(B), op.i32(STATE), load(8), set(C), op.i32(STATE), load(12), set(D));
-  emit(op.i32(outAt), set(O), op.i32(0), set(I));
+
+  // Phase 1: ks[0..zeros) = the stream's next `zeros` numbers, only with noise on.
+  emit(op.block, get(NOISY), op.i32eqz, get(ZEROS), op.i32eqz, op.i32or, op.brIf(0));
+  {
+    emit(op.i32(STATE), load(0), set(A), op.i32(STATE), load(4), set(B), op.i32(STATE), load(8), set(C), op.i32(STATE), load(12), set(D));
+    emit(op.i32(0), set(I));
+    emit(op.loop);
+    emit(get(I), sfc32Draw([A, B, C, D], T, N), store8(ksAt));
+    emit(get(I), op.i32(1), op.i32add, tee(I), get(ZEROS), op.i32ltU, op.brIf(0));
+    emit(op.end);
+    emit(op.i32(STATE), get(A), store(0), op.i32(STATE), get(B), store(4), op.i32(STATE), get(C), store(8), op.i32(STATE), get(D), store(12));
+  }
+  emit(op.end);
+
+  // Phase 2: the pixel walk. KP: the next unused k; it only moves at zero pixels with noise on.
+  emit(op.i32(outAt), set(O), op.i32(0), set(I), op.i32(0), set(KP));
   emit(op.block, get(COUNT), op.i32eqz, op.brIf(0), op.loop); // images
   {
     // P = bytes + idx[i] * pixels
-    emit(op.i32(bytesAt), get(I), op.i32(2), i32shl, load(idxAt), op.i32(pixels), op.i32mul, op.i32add, tee(P), op.i32(pixels), op.i32add, set(END));
+    emit(op.i32(bytesAt), get(I), op.i32(2), shl, load(idxAt), op.i32(pixels), op.i32mul, op.i32add, tee(P), op.i32(pixels), op.i32add, set(END));
     emit(op.loop); // pixels
     {
-      emit(get(P), load8, set(PX));
-      // The stream's next step.
-      emit(get(A), get(B), op.i32add, get(D), op.i32add, set(T));
-      emit(get(D), op.i32(1), op.i32add, set(ND));
-      emit(get(B), get(B), op.i32(9), op.i32shrU, xor, set(NA));
-      emit(get(C), get(C), op.i32(3), shl, op.i32add, set(NB));
-      emit(get(C), op.i32(21), rotl, get(T), op.i32add, set(NC));
-      emit(get(T), op.i32(16), op.i32shrU, get(N), op.i32mul, get(T), op.i32(0xffff), op.i32and, get(N), op.i32mul, op.i32(16), op.i32shrU, op.i32add, op.i32(16), op.i32shrU, set(K));
-      // Z = zero pixel with noise on: keep the step and take noise[k]; else clean[b].
+      emit(get(P), load8(0), set(PX));
+      // Z = zero pixel with noise on: the value is noise[ks[KP]], else clean[px] (clean[0]: the
+      // normalised zero). One load from the address picked by `select`. ks[KP] is read at every
+      // pixel (KP <= zeros stays inside the ks buffer) and used only where Z.
       emit(get(PX), op.i32eqz, get(NOISY), op.i32and, set(Z));
-      for (const [to, from] of [[A, NA], [B, NB], [C, NC], [D, ND]]) emit(get(from), get(to), get(Z), select, set(to));
       emit(get(O));
-      emit(get(K), op.i32(2), i32shl, op.f32load(NOISE), get(PX), op.i32(2), i32shl, op.f32load(CLEAN), get(Z), select);
-      emit(op.f32store(0));
+      emit(get(KP), load8(ksAt), op.i32(2), shl, op.i32(NOISE), op.i32add, get(PX), op.i32(2), shl, op.i32(CLEAN), op.i32add, get(Z), select);
+      emit(op.f32load(0), op.f32store(0));
+      emit(get(KP), get(Z), op.i32add, set(KP));
       emit(get(O), op.i32(4), op.i32add, set(O));
       emit(get(P), op.i32(1), op.i32add, tee(P), get(END), op.i32ltU, op.brIf(0));
     }
@@ -66,11 +87,8 @@ function loopModule(pixels: number, idxAt: number, outAt: number, bytesAt: numbe
     emit(get(I), op.i32(1), op.i32add, tee(I), get(COUNT), op.i32ltU, op.brIf(0));
   }
   emit(op.end, op.end);
-  emit(op.i32(STATE), get(A), store(0), op.i32(STATE), get(B), store(4), op.i32(STATE), get(C), store(8), op.i32(STATE), get(D), store(12));
   emit(op.end);
-  void i32eq;
-  void F32;
-  return moduleBytes(3, [[16, I32]], c);
+  return moduleBytes(4, [[12, I32]], c);
 }
 
 /**
@@ -83,28 +101,32 @@ export function wasmBatchLoop(bytes: Uint8Array, pixels: number, batchSize: numb
   if (clean.length !== 256 || noise.length < 1 || noise.length > 256) return null;
   const idxAt = IDX;
   const outAt = idxAt + batchSize * 4;
-  const bytesAt = outAt + batchSize * pixels * 4;
+  const ksAt = outAt + batchSize * pixels * 4;
+  const bytesAt = ksAt + batchSize * pixels + 16; // ks: up to one number per pixel, plus slack for the read past the last
   let memory: WebAssembly.Memory;
-  let run: (count: number, n: number, noisy: number) => void;
+  let run: (count: number, zeros: number, n: number, noisy: number) => void;
   try {
     memory = new WebAssembly.Memory({ initial: Math.ceil((bytesAt + bytes.length) / 65536) });
-    run = new WebAssembly.Instance(new WebAssembly.Module(loopModule(pixels, idxAt, outAt, bytesAt)), { env: { memory } }).exports.run as typeof run;
+    run = new WebAssembly.Instance(new WebAssembly.Module(loopModule(pixels, idxAt, outAt, ksAt, bytesAt)), { env: { memory } }).exports.run as typeof run;
   } catch {
     return null;
   }
-  const buf = memory.buffer;
+  const buf = memory.buffer; // never grows: every view below stays attached
   new Float32Array(buf, CLEAN, 256).set(clean);
   new Float32Array(buf, NOISE, noise.length).set(noise);
   new Uint8Array(buf, bytesAt, bytes.length).set(bytes);
   const idxView = new Uint32Array(buf, idxAt, batchSize);
   const stateView = new Int32Array(buf, STATE, 4);
+  const outView = new Float32Array(buf, outAt, batchSize * pixels);
   return {
-    fill(idx, state, out) {
+    fill(idx, zeros, state) {
+      if (idx.length > batchSize) throw new RangeError(`batch of ${idx.length} images exceeds the batch size ${batchSize}`);
+      if (!(Number.isInteger(zeros) && zeros >= 0 && zeros <= idx.length * pixels)) throw new RangeError(`${zeros} zero pixels in a batch of ${idx.length * pixels}`);
       idxView.set(idx);
       stateView.set(state);
-      run(idx.length, noise.length, noiseEnabled ? 1 : 0);
+      run(idx.length, zeros, noise.length, noiseEnabled ? 1 : 0);
       state.set(stateView);
-      out.set(new Float32Array(buf, outAt, idx.length * pixels));
+      return outView.subarray(0, idx.length * pixels);
     },
   };
 }

@@ -118,19 +118,31 @@ function wasmLoopOf(split: Split, bytes: Uint8Array, pixels: number, batchSize: 
 }
 
 /**
- * The training batches of a phase: normalize(addNoise(gather(train, idx), noise, r), norm),
- * bit for bit, in one pass over the batch and into buffers reused from step to step. The fused
- * form matters: as three passes the data preparation took a third of a training step. Every
- * pixel value comes from a table: the 256 possible normalised clean values (when the split's
- * pixels are bytes / 255, as every loader makes them), and the maxInt+1 possible normalised noisy
- * values, computed the way normalize computes them from addNoise's float32 values.
+ * A phase's batch maker: (idx, r) -> the batch's images and labels, in buffers reused from call
+ * to call. On the WebAssembly path the images are a view of the split's loop memory (no copy:
+ * tf.tensor4d copies them anyway), which every maker of the same split and settings shares: read
+ * them before the next call of any such maker (the training loop makes one tensor per batch).
  */
-export function noisyBatchMaker(train: Split, noise: NoiseConfig, norm: NormalizeConfig, batchSize: number): (idx: Uint32Array, r: Rng) => { images: Float32Array; labels: Int32Array } {
+export interface BatchMaker {
+  (idx: Uint32Array, r: Rng): { images: Float32Array; labels: Int32Array };
+  /** Whether the pixel loop runs as WebAssembly (src/data/batch-wasm.ts) or in JS. */
+  readonly path: 'wasm' | 'js';
+}
+
+/**
+ * The training batches of a phase: normalize(addNoise(gather(train, idx), noise, r), norm),
+ * bit for bit, in one pass over the batch and into buffers reused from step to step (the
+ * returned arrays are valid until the next call). The fused form matters: as three passes the
+ * data preparation took a third of a training step. Every pixel value comes from a table: the
+ * 256 possible normalised clean values (when the split's pixels are bytes / 255, as every loader
+ * makes them), and the maxInt+1 possible normalised noisy values, computed the way normalize
+ * computes them from addNoise's float32 values. `wasm: false` forces the JS loop (the specs
+ * compare the two).
+ */
+export function noisyBatchMaker(train: Split, noise: NoiseConfig, norm: NormalizeConfig, batchSize: number, options: { wasm?: boolean } = {}): BatchMaker {
   const pixels = train.images.length / train.n;
   const { zeroCounts: counts, bytes } = splitTables(train);
-  const images = new Float32Array(batchSize * pixels);
   const labels = new Int32Array(batchSize);
-  const ks = new Uint8Array(batchSize * pixels);
   const { mean, std } = norm;
   const f32 = new Float32Array(1);
   const noisyValue = (k: number) => {
@@ -145,16 +157,26 @@ export function noisyBatchMaker(train: Split, noise: NoiseConfig, norm: Normaliz
     return (f32[0] - mean) / std;
   });
   // With byte pixels, the pixel loop and its noise draws run as WebAssembly (src/data/batch-wasm.ts).
-  const fast = bytes === null ? null : wasmLoopOf(train, bytes, pixels, batchSize, clean, noise.enabled ? table : Float32Array.of(zeroValue), noise.enabled, zeroValue);
-  return (idx, r) => {
+  const fast = bytes === null || options.wasm === false ? null : wasmLoopOf(train, bytes, pixels, batchSize, clean, noise.enabled ? table : Float32Array.of(zeroValue), noise.enabled, zeroValue);
+  // The JS path's buffers (the wasm loop has its own).
+  const images = fast === null ? new Float32Array(batchSize * pixels) : new Float32Array(0);
+  const ks = fast === null ? new Uint8Array(batchSize * pixels) : new Uint8Array(0);
+  const zerosOf = (idx: Uint32Array) => {
+    let zeros = 0;
+    for (let i = 0; i < idx.length; i++) zeros += counts[idx[i]];
+    return zeros;
+  };
+  const make = (idx: Uint32Array, r: Rng) => {
     if (idx.length > batchSize) throw new RangeError(`batch of ${idx.length} images exceeds the batch size ${batchSize}`);
     if (fast !== null) {
       for (let i = 0; i < idx.length; i++) labels[i] = train.labels[idx[i]];
-      r.lendState((state) => fast.fill(idx, state, images));
-      return { images: images.subarray(0, idx.length * pixels), labels: labels.subarray(0, idx.length) };
+      // The stream draws the batch's zero-pixel count of numbers (none without noise), as below.
+      const zeros = zerosOf(idx);
+      let out: Float32Array | undefined;
+      r.lendState((state) => (out = fast.fill(idx, zeros, state)));
+      return { images: out!, labels: labels.subarray(0, idx.length) };
     }
-    let zeros = 0;
-    for (let i = 0; i < idx.length; i++) zeros += counts[idx[i]];
+    const zeros = zerosOf(idx);
     const k = ks.subarray(0, zeros);
     if (noise.enabled) r.fillInts(k, noise.maxInt + 1);
     else k.fill(0);
@@ -185,4 +207,5 @@ export function noisyBatchMaker(train: Split, noise: NoiseConfig, norm: Normaliz
     }
     return { images: images.subarray(0, idx.length * pixels), labels: labels.subarray(0, idx.length) };
   };
+  return Object.assign(make, { path: fast === null ? ('js' as const) : ('wasm' as const) });
 }

@@ -11,6 +11,28 @@ import { I32, moduleBytes, op } from '../backend/wasm/encode.ts';
 const STATE = 0; // a, b, c, d as four i32 at byte 0
 const OUT = 16;
 
+/**
+ * One sfc32 step on the i32 locals [a, b, c, d] (t a scratch local), leaving the drawn number
+ * scaled to [0, n) (n in local `n`) on the stack: exactly the step and scaling of Rng.fillInts.
+ * Shared with the training batch maker's loop (src/data/batch-wasm.ts), so both draw the same
+ * numbers by construction.
+ */
+export function sfc32Draw([A, B, C, D]: readonly [number, number, number, number], T: number, N: number): number[] {
+  const { get, set } = op;
+  const xor = [0x73];
+  const shl = [0x74];
+  const rotl = [0x77];
+  return [
+    ...get(A), ...get(B), ...op.i32add, ...get(D), ...op.i32add, ...set(T), // t = a + b + d
+    ...get(D), ...op.i32(1), ...op.i32add, ...set(D), // d = d + 1
+    ...get(B), ...get(B), ...op.i32(9), ...op.i32shrU, ...xor, ...set(A), // a = b ^ (b >>> 9)
+    ...get(C), ...get(C), ...op.i32(3), ...shl, ...op.i32add, ...set(B), // b = c + (c << 3)
+    ...get(C), ...op.i32(21), ...rotl, ...get(T), ...op.i32add, ...set(C), // c = rotl(c, 21) + t
+    // ((t >>> 16) * n + (((t & 0xffff) * n) >>> 16)) >>> 16 = floor(t * n / 2^32)
+    ...get(T), ...op.i32(16), ...op.i32shrU, ...get(N), ...op.i32mul, ...get(T), ...op.i32(0xffff), ...op.i32and, ...get(N), ...op.i32mul, ...op.i32(16), ...op.i32shrU, ...op.i32add, ...op.i32(16), ...op.i32shrU,
+  ];
+}
+
 /** run(len, n): fills bytes OUT..OUT+len from the state at STATE and stores the state back. */
 function fillModule(): Uint8Array<ArrayBuffer> {
   const [LEN, N] = [0, 1];
@@ -22,20 +44,11 @@ function fillModule(): Uint8Array<ArrayBuffer> {
   const { get, set, tee } = op;
   const load = (offset: number) => [0x28, 2, offset]; // i32.load
   const store = (offset: number) => [0x36, 2, offset]; // i32.store
-  const xor = [0x73];
-  const shl = [0x74];
-  const rotl = [0x77];
   const store8 = (offset: number) => [0x3a, 0, offset];
   emit(op.i32(STATE), load(0), set(A), op.i32(STATE), load(4), set(B), op.i32(STATE), load(8), set(C), op.i32(STATE), load(12), set(D));
   emit(op.i32(0), set(I));
   emit(op.block, get(LEN), op.i32eqz, op.brIf(0), op.loop);
-  emit(get(A), get(B), op.i32add, get(D), op.i32add, set(T)); // t = a + b + d
-  emit(get(D), op.i32(1), op.i32add, set(D)); // d = d + 1
-  emit(get(B), get(B), op.i32(9), op.i32shrU, xor, set(A)); // a = b ^ (b >>> 9)
-  emit(get(C), get(C), op.i32(3), shl, op.i32add, set(B)); // b = c + (c << 3)
-  emit(get(C), op.i32(21), rotl, get(T), op.i32add, set(C)); // c = rotl(c, 21) + t
-  emit(get(I));
-  emit(get(T), op.i32(16), op.i32shrU, get(N), op.i32mul, get(T), op.i32(0xffff), op.i32and, get(N), op.i32mul, op.i32(16), op.i32shrU, op.i32add, op.i32(16), op.i32shrU);
+  emit(get(I), sfc32Draw([A, B, C, D], T, N));
   emit(store8(OUT));
   emit(get(I), op.i32(1), op.i32add, tee(I), get(LEN), op.i32ltU, op.brIf(0));
   emit(op.end, op.end);

@@ -15,6 +15,9 @@ export interface SgdHyper {
   weightDecay: number;
 }
 
+/** PrunecamSgdMomentumAll's input names per parameter: w<i>, g<i>, buf<i>, mask<i>. */
+const INPUT_NAMES = PARAM_NAMES.map((_, i) => [`w${i}`, `g${i}`, `buf${i}`, `mask${i}`] as const);
+
 /** Momentum buffers; empty until the first step (a fresh optimizer at every level). */
 export class Sgd {
   private buf: Partial<Record<ParamName, tf.Tensor>> = {};
@@ -39,30 +42,34 @@ export class Sgd {
     return next;
   }
 
-  /** Every parameter's fused update in one kernel launch (the same arithmetic as fusedUpdate). */
+  /**
+   * Every parameter's fused update in one kernel launch (the same arithmetic as fusedUpdate). On
+   * the first step no buffer is passed: the kernel reads a missing buf<i> as a zero buffer (the
+   * same bits as the zeros tensor fusedUpdate makes), so no zero tensors are made and disposed.
+   */
   private stepAll(params: Params, grads: Params, h: SgdHyper, masks?: Partial<Record<ParamName, tf.Tensor>>): Params {
     const inputs: tf.NamedTensorMap = {};
-    const zeros: tf.Tensor[] = [];
-    PARAM_NAMES.forEach((name, i) => {
-      inputs[`w${i}`] = params[name];
-      inputs[`g${i}`] = grads[name];
-      let buf = this.buf[name];
-      if (buf === undefined) zeros.push((buf = tf.zerosLike(params[name]))); // first step: buf = d exactly
-      inputs[`buf${i}`] = buf;
+    for (let i = 0; i < PARAM_NAMES.length; i++) {
+      const name = PARAM_NAMES[i];
+      const [w, g, buf, mask] = INPUT_NAMES[i];
+      inputs[w] = params[name];
+      inputs[g] = grads[name];
+      const b = this.buf[name];
+      if (b !== undefined) inputs[buf] = b;
       const m = masks?.[name];
-      if (m !== undefined) inputs[`mask${i}`] = m;
-    });
+      if (m !== undefined) inputs[mask] = m;
+    }
     const attrs: SgdMomentumAllAttrs = { lr: h.lr, momentum: h.momentum, weightDecay: h.weightDecay, count: PARAM_NAMES.length };
     const out = tf.engine().runKernel(SGD_MOMENTUM_ALL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-    tf.dispose(zeros);
     const next = {} as Params;
-    PARAM_NAMES.forEach((name, i) => {
+    for (let i = 0; i < PARAM_NAMES.length; i++) {
+      const name = PARAM_NAMES[i];
       this.buf[name]?.dispose();
       this.buf[name] = out[PARAM_NAMES.length + i];
       params[name].dispose();
       grads[name].dispose();
       next[name] = out[i];
-    });
+    }
     return next;
   }
 

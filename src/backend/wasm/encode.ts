@@ -80,6 +80,7 @@ export const op = {
   f32ne: [0x5c],
   f32gt: [0x5e],
   f64add: [0xa0],
+  f64sub: [0xa1],
   f64mul: [0xa2],
   f32demote: [0xb6],
   f64promote: [0xbb],
@@ -97,6 +98,7 @@ export const f64x2splat = op.simd(0x14);
 export const f64x2extract = (lane: number) => op.simd(0x21, lane);
 export const f64x2replace = (lane: number) => op.simd(0x22, lane);
 export const f64x2add = op.simd(0xf0);
+export const f64x2sub = op.simd(0xf1);
 export const f64x2mul = op.simd(0xf2);
 export const f64x2promoteLow = op.simd(0x5f);
 export const f32x4demoteZero = op.simd(0x5e);
@@ -115,12 +117,16 @@ export const v128or = op.simd(0x50);
 export const v128xor = op.simd(0x51);
 
 
-/** A module importing `env.memory` and exporting one function `run` of `params` i32 parameters and no result. */
-export function moduleBytes(params: number, locals: number[][], code: number[]): Uint8Array<ArrayBuffer> {
+/**
+ * A module importing `env.memory` and exporting one function `run` with no result, of `params`
+ * i32 parameters or of the parameter types listed (I32, F64, ...).
+ */
+export function moduleBytes(params: number | number[], locals: number[][], code: number[]): Uint8Array<ArrayBuffer> {
   const body = [...vec(locals), ...code];
+  const types = typeof params === 'number' ? new Array<number>(params).fill(I32) : params;
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array(params).fill([I32])), 0]])), // type: (i32 x params) -> ()
+    ...section(1, vec([[0x60, ...vec(types.map((t) => [t])), 0]])), // type: (params) -> ()
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])), // import memory, min 0, no max
     ...section(3, vec([[0]])), // one function of type 0
     ...section(7, vec([[...name('run'), 0x00, 0]])), // exported as "run"
