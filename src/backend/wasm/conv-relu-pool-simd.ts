@@ -21,12 +21,21 @@ import { I32, V128, moduleBytes, op, uleb } from './encode.ts';
 // needs no second kernel launch. The layout (convReluPoolLayout: pixels per block, filter in
 // locals or in memory) changes the speed, never the order of any sum.
 //
+// With `biasLast` it is instead the evaluation forward of src/model/cnn.ts (tf.conv2d, then
+// tf.add of the bias, tf.relu, tf.maxPool; see forwardNoGrad there): acc = +0, the same taps in
+// the same order, then acc + b, then that forward's ReLU (which zeroes NaN, see below).
+//
 // Assembled at run time per geometry (src/backend/wasm/encode.ts); no binary ships.
 
 export const CONV_RELU_POOL = 'PrunecamConvReluPool';
 
 export interface ConvReluPoolAttrs {
   pool: number;
+  /**
+   * The bias added after the taps, as tf.add(tf.conv2d(x, W), b) then tf.relu do (src/model/cnn.ts
+   * forward) rather than first, as tf.fused.conv2d does (the default).
+   */
+  biasLast?: boolean;
   /** Forces a layout (specs check every layout gives the same bits); default convReluPoolLayout's. */
   cols?: number;
   filterInLocals?: boolean;
@@ -72,7 +81,7 @@ export function convReluPoolFits(xShape: number[], filterShape: number[], pool: 
 }
 
 /** The module for one geometry: run(n, x, filter, bias, z, p), byte offsets. */
-export function convReluPoolModule(g: ConvReluPoolGeometry, layout: ConvReluPoolLayout = convReluPoolLayout(g)): Uint8Array<ArrayBuffer> {
+export function convReluPoolModule(g: ConvReluPoolGeometry, layout: ConvReluPoolLayout = convReluPoolLayout(g), biasLast = false): Uint8Array<ArrayBuffer> {
   const { h, w, ci, kh, kw, co, pool } = g;
   const zh = h - kh + 1;
   const zw = w - kw + 1;
@@ -113,6 +122,13 @@ export function convReluPoolModule(g: ConvReluPoolGeometry, layout: ConvReluPool
   // become 0. A float max would keep those NaN, and conv2's ReLU would then zero the whole
   // network instead of letting the +Infinity entries reach a NaN loss (NonFiniteLossError).
   const i32x4maxS = simd(0xb8);
+  // biasLast: z = pmax(0, acc + b) (0 < v ? v : 0), what the forward of src/model/cnn.ts gives
+  // (its conv2d has no bias: the sums start from +0). Its bias add (prunecam's, an XNNPACK
+  // depthwise convolution) clamps the output to [-Infinity, Infinity] with pmax/pmin (XNNPACK's
+  // wasm kernels for x86 hosts), which turns a NaN into -Infinity, and tf.relu (XNNPACK's integer
+  // max) then gives 0. So a NaN sum (or a NaN or infinite bias making one) gives 0 there, not
+  // NaN; every other value the same ReLU as above.
+  const f32x4pmax = simd(0xeb);
   const zero = simd(0x0c, ...new Array(16).fill(0));
 
   // Term k = (r*kw + c)*ci + i: tap (r, c) row-major, then input channel i (the summation order).
@@ -124,7 +140,7 @@ export function convReluPoolModule(g: ConvReluPoolGeometry, layout: ConvReluPool
   // `np` adjacent output pixels of one row: xi = the input pixel under the first one's tap (0, 0),
   // zo = its z; both advanced past the block.
   const block = (np: number) => {
-    for (let p = 0; p < np; p++) for (let v = 0; v < vecs; v++) emit(get(bv(v)), set(acc(p, v)));
+    for (let p = 0; p < np; p++) for (let v = 0; v < vecs; v++) emit(get(biasLast ? ZERO : bv(v)), set(acc(p, v)));
     if (layout.filterInLocals) {
       for (let r = 0; r < kh; r++) {
         for (let cc = 0; cc < kw; cc++) {
@@ -155,7 +171,12 @@ export function convReluPoolModule(g: ConvReluPoolGeometry, layout: ConvReluPool
         emit(op.end);
       }
     }
-    for (let p = 0; p < np; p++) for (let v = 0; v < vecs; v++) emit(get(L.zo), get(acc(p, v)), get(ZERO), i32x4maxS, store((p * co + v * 4) * 4));
+    for (let p = 0; p < np; p++) {
+      for (let v = 0; v < vecs; v++) {
+        if (biasLast) emit(get(L.zo), get(ZERO), get(acc(p, v)), get(bv(v)), f32x4add, f32x4pmax, store((p * co + v * 4) * 4));
+        else emit(get(L.zo), get(acc(p, v)), get(ZERO), i32x4maxS, store((p * co + v * 4) * 4));
+      }
+    }
     emit(get(L.zo), op.i32(np * co * 4), op.i32add, set(L.zo));
     emit(get(L.xi), op.i32(np * ci * 4), op.i32add, set(L.xi));
   };
@@ -232,13 +253,13 @@ export function wasmMemoryOf(backend: unknown): WebAssembly.Memory | null {
   return memory instanceof WebAssembly.Memory && memory.buffer instanceof ArrayBuffer ? memory : null;
 }
 
-function runFor(g: ConvReluPoolGeometry, layout: ConvReluPoolLayout, memory: WebAssembly.Memory): Run {
+function runFor(g: ConvReluPoolGeometry, layout: ConvReluPoolLayout, biasLast: boolean, memory: WebAssembly.Memory): Run {
   let byGeometry = instances.get(memory);
   if (byGeometry === undefined) instances.set(memory, (byGeometry = new Map()));
-  const key = JSON.stringify([g, layout]);
+  const key = JSON.stringify([g, layout, biasLast]);
   let run = byGeometry.get(key);
   if (run === undefined) {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(convReluPoolModule(g, layout)), { env: { memory } });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(convReluPoolModule(g, layout, biasLast)), { env: { memory } });
     run = instance.exports.run as Run;
     byGeometry.set(key, run);
   }
@@ -265,7 +286,7 @@ function convReluPool({ inputs, backend, attrs }: { inputs: { x: tf.TensorInfo; 
   const g: ConvReluPoolGeometry = { h, w, ci, kh, kw, co, pool };
   const chosen = convReluPoolLayout(g);
   const layout: ConvReluPoolLayout = { cols: attrs.cols ?? chosen.cols, filterInLocals: attrs.filterInLocals ?? chosen.filterInLocals };
-  runFor(g, layout, memory)(n, at(x), at(filter), at(bias), at(z), at(p));
+  runFor(g, layout, attrs.biasLast === true, memory)(n, at(x), at(filter), at(bias), at(z), at(p));
   return [z, p];
 }
 
