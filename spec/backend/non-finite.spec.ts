@@ -11,7 +11,7 @@ import { initWeights, toTensors, disposeParams } from '../../src/model/params.ts
 import { resolveProtocolObject } from '../../src/protocol/index.ts';
 import { maskTensors, onesMask } from '../../src/train/masks.ts';
 import { NonFiniteLossError, trainPhase } from '../../src/train/phase.ts';
-import { on, runKernel, uniform } from './support.ts';
+import { on, runKernel, sparse, uniform } from './support.ts';
 
 // The speed-up kernels on non-finite data: NaN, +-Infinity and values whose products overflow
 // float32. Each must give NaN / +-Infinity exactly where the path it replaced does (the shipped
@@ -40,37 +40,48 @@ const poke = (a: Float32Array, at: Record<number, number>) => {
 };
 
 describe('PrunecamConvReluPool propagates non-finite values as the shipped FusedConv2D (relu) + MaxPool do', () => {
-  const [n, h, w, kh, kw, co, pool] = [2, 10, 12, 3, 3, 4, 2];
-  const x0 = uniform(n * h * w, 11, -1, 2, 'nf-cx');
-  const f0 = uniform(kh * kw * co, 11, -1, 1, 'nf-cw');
-  const b0 = uniform(co, 11, -0.5, 0.5, 'nf-cb');
-  const cases: Array<[string, Float32Array, Float32Array, Float32Array]> = [
-    ['products overflowing float32 (x ~ 1e30, W ~ 1e28: sums of +-Infinity)', x0.map((v) => v * 1e30), f0.map((v) => v * 1e28), b0],
-    ['sums overflowing to +Infinity only', x0.map((v) => Math.abs(v) * 1e38), f0.map((v) => Math.abs(v) * 10), b0],
-    ['sums overflowing to -Infinity only', x0.map((v) => Math.abs(v) * 1e38), f0.map((v) => -Math.abs(v) * 10), b0],
-    ['NaN, +Infinity and -Infinity in the bias', x0, f0, Float32Array.of(NaN, Infinity, -Infinity, 0.25)],
-    ['NaN and +-Infinity filter taps', x0, poke(f0, { 1: NaN, 6: Infinity, 19: -Infinity }), b0],
-  ];
-  for (const [name, x, filter, bias] of cases) {
-    it(name, async () => {
-      const tensors = () => ({ xt: tf.tensor4d(x, [n, h, w, 1]), wt: tf.tensor4d(filter, [kh, kw, 1, co]), bt: tf.tensor1d(bias) });
-      const want = await on('wasm', () => {
-        const { xt, wt, bt } = tensors();
-        const z = tf.fused.conv2d({ x: xt, filter: wt, bias: bt, activation: 'relu', strides: 1, pad: 'valid' });
-        return [z, tf.maxPool(z, pool, pool, 'valid')];
+  // Ci = 1 (conv1, through the fold on the shipped side) and Ci = 4 (conv2, no fold: non-finite pixels too).
+  for (const ci of [1, 4]) {
+    const [n, h, w, kh, kw, co, pool] = [2, 10, 12, 3, 3, 4, 2];
+    // Ci = 4: mostly zero pixels (as after ReLU and pooling), so that some of the 36-term sums
+    // overflow to one sign only (with both, Infinity - Infinity gives NaN and ReLU a 0).
+    const x0 = ci === 1 ? uniform(n * h * w, 11, -1, 2, 'nf-cx') : sparse(n * h * w * ci, 11, 0.75, -1, 2, 'nf-cx', ci);
+    const f0 = ci === 1 ? uniform(kh * kw * co, 11, -1, 1, 'nf-cw') : uniform(kh * kw * ci * co, 11, -1, 1, 'nf-cw', ci);
+    const b0 = ci === 1 ? uniform(co, 11, -0.5, 0.5, 'nf-cb') : uniform(co, 11, -0.5, 0.5, 'nf-cb', ci);
+    const cases: Array<[string, Float32Array, Float32Array, Float32Array]> = [
+      ['products overflowing float32 (x ~ 1e30, W ~ 1e28: sums of +-Infinity)', x0.map((v) => v * 1e30), f0.map((v) => v * 1e28), b0],
+      ['sums overflowing to +Infinity only', x0.map((v) => Math.abs(v) * 1e38), f0.map((v) => Math.abs(v) * 10), b0],
+      ['sums overflowing to -Infinity only', x0.map((v) => Math.abs(v) * 1e38), f0.map((v) => -Math.abs(v) * 10), b0],
+      ['NaN, +Infinity and -Infinity in the bias', x0, f0, Float32Array.of(NaN, Infinity, -Infinity, 0.25)],
+      ['NaN and +-Infinity filter taps', x0, poke(f0, { 1: NaN, 6: Infinity, 19: -Infinity }), b0],
+    ];
+    if (ci > 1) {
+      cases.push(['NaN, +Infinity and -Infinity pixels', poke(x0, { 5: NaN, 130: Infinity, 371: -Infinity, 600: Infinity }), f0, b0]);
+      cases.push(['+Infinity and -Infinity pixels', poke(x0, { 130: Infinity, 371: -Infinity, 600: Infinity, 601: -Infinity }), f0, b0]);
+    }
+    for (const [name, x, filter, bias] of cases) {
+      it(`Ci = ${ci}: ${name}`, async () => {
+        const tensors = () => ({ xt: tf.tensor4d(x, [n, h, w, ci]), wt: tf.tensor4d(filter, [kh, kw, ci, co]), bt: tf.tensor1d(bias) });
+        const want = await on('wasm', () => {
+          const { xt, wt, bt } = tensors();
+          const z = tf.fused.conv2d({ x: xt, filter: wt, bias: bt, activation: 'relu', strides: 1, pad: 'valid' });
+          return [z, tf.maxPool(z, pool, pool, 'valid')];
+        });
+        for (const layout of [{ cols: 1, filterInLocals: true }, { cols: 4, filterInLocals: false }]) {
+          const got = await on('wasm', () => {
+            const { xt, wt, bt } = tensors();
+            expect(canConvReluPool(xt, wt, pool)).toBe(true);
+            return runKernel(CONV_RELU_POOL, { x: xt, filter: wt, bias: bt }, { pool, ...layout });
+          });
+          expect(nonFinite(want) || name.includes('-Infinity only')).toBe(true);
+          // Known difference, not yet matched: a pool window holding a NaN (only from a NaN pixel,
+          // bias or tap, never from overflow) gives NaN here and -Infinity from XNNPACK's max-pool
+          // (its pmax chain and output clamp). Such cases compare z only.
+          const nanWindow = name.startsWith('NaN');
+          expect((nanWindow ? got.slice(0, 1) : got).map(classes)).toEqual((nanWindow ? want.slice(0, 1) : want).map(classes));
+        }
       });
-      const got = await on('wasm', () => {
-        const { xt, wt, bt } = tensors();
-        expect(canConvReluPool(xt, wt, pool)).toBe(true);
-        return runKernel(CONV_RELU_POOL, { x: xt, filter: wt, bias: bt }, { pool });
-      });
-      expect(nonFinite(want) || name.includes('-Infinity only')).toBe(true);
-      // Known difference, not yet matched: a pool window holding a NaN (only from a NaN pixel,
-      // bias or tap, never from overflow) gives NaN here and -Infinity from XNNPACK's max-pool
-      // (its pmax chain and output clamp). Such cases compare z only.
-      const nanWindow = name.startsWith('NaN');
-      expect((nanWindow ? got.slice(0, 1) : got).map(classes)).toEqual((nanWindow ? want.slice(0, 1) : want).map(classes));
-    });
+    }
   }
 });
 

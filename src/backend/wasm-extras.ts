@@ -41,8 +41,8 @@ const WASM_WRAPPERS: ReadonlyArray<[kernelName: string, wrap: (shipped: tf.Kerne
 const FUSED_TRAINING: ReadonlyArray<(backendName: string) => tf.KernelConfig> = [convReluPoolGradConfig, softmaxCrossEntropyConfig, sgdMomentumConfig, sgdMomentumAllConfig];
 
 // prunecam's fused training kernels for the wasm backend only (WebAssembly SIMD on its memory):
-//  - PrunecamConvReluPool: conv1's conv + bias + ReLU + max-pool forward, bit for bit the
-//    shipped FusedConv2D and MaxPool it replaces in src/train/step.ts;
+//  - PrunecamConvReluPool: a conv block's conv + bias + ReLU + max-pool forward (conv1 and
+//    conv2), bit for bit the shipped FusedConv2D and MaxPool it replaces in src/train/step.ts;
 //  - PrunecamDenseSoftmaxCrossEntropy: the dense layer, the loss and their gradients, bit for
 //    bit the fused matMul, PrunecamSoftmaxCrossEntropy, matMuls and sum it replaces there.
 const WASM_FUSED_TRAINING: readonly tf.KernelConfig[] = [convReluPoolConfig, denseSoftmaxCrossEntropyConfig];

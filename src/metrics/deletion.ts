@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PIXELS } from '../data/sources.ts';
 import { normalize } from '../data/noise.ts';
-import { forward, type Params } from '../model/cnn.ts';
+import { forwardNoGrad, type Params } from '../model/cnn.ts';
 import type { MetricsConfig, NormalizeConfig } from '../protocol/types.ts';
 import { isAllZero } from './localisation/shared.ts';
 import { floatKeys, radixOrder } from './localisation/sort-keys.ts';
@@ -214,7 +214,7 @@ class BatchRunner {
   flush(): void {
     const m = this.rows;
     if (m === 0) return;
-    const logits = tf.tidy(() => forward(this.params, tf.tensor4d(this.buffer.subarray(0, m * PIXELS), [m, 28, 28, 1])).dataSync()) as Float32Array;
+    const logits = tf.tidy(() => forwardNoGrad(this.params, tf.tensor4d(this.buffer.subarray(0, m * PIXELS), [m, 28, 28, 1])).dataSync()) as Float32Array;
     for (let r = 0; r < m; r++) this.outs[r].set(logits.subarray(r * CLASSES, (r + 1) * CLASSES), this.ats[r]);
     this.rows = 0;
   }

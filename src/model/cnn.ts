@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { CONV_RELU_POOL, canConvReluPool, type ConvReluPoolAttrs } from '../backend/wasm/conv-relu-pool-simd.ts';
 
 // The thesis CNN in tfjs layout (NHWC, conv HWIO, dense [in, out] with tfjs's (row, col,
 // channel) flatten order). Plain functions of a parameter map rather than a tf.LayersModel:
@@ -50,14 +51,37 @@ export function conv2Activations(p: Params, x: tf.Tensor4D): tf.Tensor4D {
 
 /** The head from conv2's pre-ReLU activations to the logits. */
 export function headFromConv2(p: Params, a: tf.Tensor4D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const h2 = tf.maxPool(tf.relu(a) as tf.Tensor4D, 2, 2, 'valid');
-    const flat = tf.reshape(h2, [h2.shape[0], 200]) as tf.Tensor2D;
-    return tf.add(tf.matMul(flat, p['fc.weight'] as tf.Tensor2D), p['fc.bias']) as tf.Tensor2D;
-  });
+  return tf.tidy(() => denseHead(p, tf.maxPool(tf.relu(a) as tf.Tensor4D, 2, 2, 'valid')));
+}
+
+/** The dense layer on conv2's pooled activations [N, 5, 5, 8]. */
+function denseHead(p: Params, h2: tf.Tensor4D): tf.Tensor2D {
+  const flat = tf.reshape(h2, [h2.shape[0], 200]) as tf.Tensor2D;
+  return tf.add(tf.matMul(flat, p['fc.weight'] as tf.Tensor2D), p['fc.bias']) as tf.Tensor2D;
 }
 
 /** The full forward pass. Input x: [N, 28, 28, 1] (already normalised). */
 export function forward(p: Params, x: tf.Tensor4D): tf.Tensor2D {
   return tf.tidy(() => headFromConv2(p, conv2Activations(p, x)));
+}
+
+/**
+ * `forward`'s logits, bit for bit, for evaluation only (no gradient flows through it): each conv
+ * block (conv2d, add the bias, relu, max-pool) as one kernel where the backend has it (wasm:
+ * PrunecamConvReluPool with the bias last, src/backend/wasm/conv-relu-pool-simd.ts), else as
+ * `forward` does. Pinned to `forward` by spec/backend/conv-relu-pool-simd.spec.ts.
+ */
+export function forwardNoGrad(p: Params, x: tf.Tensor4D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const block = (input: tf.Tensor4D, layer: 'conv1' | 'conv2'): tf.Tensor4D => {
+      const filter = p[`${layer}.weight`] as tf.Tensor4D;
+      const bias = p[`${layer}.bias`];
+      if (canConvReluPool(input, filter, 2)) {
+        const attrs: ConvReluPoolAttrs = { pool: 2, biasLast: true };
+        return (tf.engine().runKernel(CONV_RELU_POOL, { x: input, filter, bias }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D[])[1];
+      }
+      return tf.maxPool(tf.relu(tf.add<tf.Tensor4D>(tf.conv2d(input, filter, 1, 'valid'), bias)), 2, 2, 'valid');
+    };
+    return denseHead(p, block(block(x, 'conv1'), 'conv2'));
+  });
 }

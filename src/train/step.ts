@@ -67,21 +67,27 @@ const POOL = 2;
  * the same function as `forward`): the forward with fused conv+bias+ReLU kernels, then one
  * kernel each for the loss and its logit gradient, the dense layer's three products, and each
  * conv block's backward (ReLU, max-pool and conv gradients together, see
- * src/backend/kernels/conv-relu-pool-grad.ts): 13 kernel launches where autodiff needs ~80.
+ * src/backend/kernels/conv-relu-pool-grad.ts): 13 kernel launches where autodiff needs ~80
+ * (fewer on wasm, where each conv block's forward, and the dense layer with the loss, run as one kernel).
  * Pinned to autodiff by spec/backend/equivalence.spec.ts and to PyTorch by the train-steps
  * fixtures.
  */
 export function fusedLossAndGrads(p: Params, x: tf.Tensor4D, labels: Labels): LossAndGrads {
   return tf.tidy(() => {
     const n = x.shape[0];
-    const conv = (input: tf.Tensor4D, layer: 'conv1' | 'conv2') =>
-      tf.fused.conv2d({ x: input, filter: p[`${layer}.weight`] as tf.Tensor4D, bias: p[`${layer}.bias`], activation: 'relu', strides: 1, pad: 'valid' });
-    // conv1's block forward as one kernel where the backend has it (wasm: the same bits).
-    const [z1, p1] = canConvReluPool(x, p['conv1.weight'], POOL)
-      ? (tf.engine().runKernel(CONV_RELU_POOL, { x, filter: p['conv1.weight'], bias: p['conv1.bias'] }, { pool: POOL } satisfies ConvReluPoolAttrs as unknown as tf.NamedAttrMap) as [tf.Tensor4D, tf.Tensor4D])
-      : ((z) => [z, tf.maxPool(z, POOL, POOL, 'valid')])(conv(x, 'conv1'));
-    const z2 = conv(p1, 'conv2');
-    const p2 = tf.maxPool(z2, POOL, POOL, 'valid');
+    // Each conv block's forward [z, p]: one kernel where the backend has it (wasm: the same bits
+    // as the fused conv2d and maxPool).
+    const convBlock = (input: tf.Tensor4D, layer: 'conv1' | 'conv2'): [tf.Tensor4D, tf.Tensor4D] => {
+      const filter = p[`${layer}.weight`] as tf.Tensor4D;
+      const bias = p[`${layer}.bias`];
+      if (canConvReluPool(input, filter, POOL)) {
+        return tf.engine().runKernel(CONV_RELU_POOL, { x: input, filter, bias }, { pool: POOL } satisfies ConvReluPoolAttrs as unknown as tf.NamedAttrMap) as [tf.Tensor4D, tf.Tensor4D];
+      }
+      const z = tf.fused.conv2d({ x: input, filter, bias, activation: 'relu', strides: 1, pad: 'valid' });
+      return [z, tf.maxPool(z, POOL, POOL, 'valid')];
+    };
+    const [z1, p1] = convBlock(x, 'conv1');
+    const [z2, p2] = convBlock(p1, 'conv2');
     const flat = tf.reshape(p2, [n, -1]) as tf.Tensor2D;
     const fcW = p['fc.weight'] as tf.Tensor2D;
     // The dense layer, the loss and their gradients: one kernel where the backend has it (wasm:
