@@ -7,7 +7,9 @@ import { advance, newClock, type SweepTracker } from './tracker.ts';
 
 // The embedded default: units run in local worker processes (`prunecam _seed`, one per unit,
 // at most `jobs` at a time), each writing its checkpoints straight into its run folder. A unit
-// that fails (e.g. a NaN loss) is marked failed; the others go on.
+// that fails (e.g. a NaN loss) is marked failed; the others go on. SIGINT/SIGTERM stop the
+// pool: no further unit starts, the running workers get SIGTERM (each keeps its finished levels
+// on disk), and the pool throws SweepInterruptedError so no partial report is written.
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'prunecam.js');
 
@@ -20,15 +22,25 @@ export interface LocalPoolOptions {
   onChange?: (u: WorkUnit) => void;
 }
 
+/** The pool was stopped by a signal; the finished levels are in their run folders. */
+export class SweepInterruptedError extends Error {
+  override name = 'SweepInterruptedError';
+}
+
 export async function runUnitsLocally(units: WorkUnit[], tracker: SweepTracker, o: LocalPoolOptions): Promise<Map<string, SeedResult>> {
   const results = new Map<string, SeedResult>();
   const children = new Set<ChildProcess>();
-  const stopAll = () => {
+  const queue = [...units];
+  let stoppedBy: NodeJS.Signals | null = null;
+  const stopAll = (signal: NodeJS.Signals) => {
+    stoppedBy ??= signal;
+    queue.length = 0;
     for (const c of children) c.kill('SIGTERM');
   };
-  process.once('SIGINT', stopAll);
-  process.once('SIGTERM', stopAll);
-  const queue = [...units];
+  const onInt = () => stopAll('SIGINT');
+  const onTerm = () => stopAll('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
   const runOne = (u: WorkUnit) =>
     new Promise<void>((resolve) => {
       const args = ['_seed', '--run-dir', o.runDir(u), '--seeds', String(u.seed), '--backend', o.backend];
@@ -51,7 +63,7 @@ export async function runUnitsLocally(units: WorkUnit[], tracker: SweepTracker, 
       child.on('exit', (code, signal) => {
         children.delete(child);
         const ok = code === 0 && results.has(`${u.runId}-${u.seed}`);
-        const error = ok ? undefined : (failure ?? `worker process exited with ${signal ?? `code ${code}`}${stderr ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`);
+        const error = ok ? undefined : stoppedBy ? `interrupted by ${stoppedBy}` : (failure ?? `worker process exited with ${signal ?? `code ${code}`}${stderr ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`);
         tracker.set(u, { state: ok ? 'done' : 'failed', error });
         o.onChange?.(u);
         resolve();
@@ -64,8 +76,14 @@ export async function runUnitsLocally(units: WorkUnit[], tracker: SweepTracker, 
       }),
     );
   } finally {
-    process.off('SIGINT', stopAll);
-    process.off('SIGTERM', stopAll);
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+  if (stoppedBy) {
+    const finished = results.size;
+    throw new SweepInterruptedError(
+      `stopped by ${stoppedBy} after ${finished} of ${units.length} seed(s) finished; every finished level is kept in its run folder, so running the same command again resumes where this stopped (no report was written)`,
+    );
   }
   return results;
 }
