@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { CONV_RELU_POOL, canConvReluPool, convReluPoolFits, convReluPoolLayout, type ConvReluPoolLayout } from '../../src/backend/wasm/conv-relu-pool-simd.ts';
+import { CONV_RELU_POOL, canConvReluPool, convReluPoolFits, convReluPoolLayout, type ConvReluPoolGeometry, type ConvReluPoolLayout } from '../../src/backend/wasm/conv-relu-pool-simd.ts';
 import { selectBackend } from '../../src/backend/select.ts';
 import { loadMnistEmbedded } from '../../src/data/sources.ts';
 import { forward, forwardNoGrad, WEIGHT_NAMES } from '../../src/model/cnn.ts';
@@ -22,15 +22,8 @@ import { on, runKernel, sparse, uniform } from './support.ts';
 const raw = (a: Float32Array) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 const zerosAsOne = (a: Float32Array) => Array.from(a, (v) => (v === 0 ? 0 : new Uint32Array(Float32Array.of(v).buffer)[0]));
 
-interface Case {
+interface Case extends ConvReluPoolGeometry {
   n: number;
-  h: number;
-  w: number;
-  ci: number;
-  kh: number;
-  kw: number;
-  co: number;
-  pool: number;
   x: Float32Array;
   filter: Float32Array;
   bias: Float32Array;
