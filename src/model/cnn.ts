@@ -49,6 +49,23 @@ export function conv2Activations(p: Params, x: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
+/**
+ * `conv2Activations`' values, bit for bit, where no gradient flows back into the first block
+ * (the explain path: its G = d logit / d A is taken w.r.t. A only): the first conv block (conv2d,
+ * add the bias, relu, max-pool) as one kernel where the backend has it (wasm:
+ * PrunecamConvReluPool with the bias last, as in `forwardNoGrad`), else as `conv2Activations`.
+ * Pinned by spec/explain/wasm-path.spec.ts.
+ */
+export function conv2ActivationsNoGrad(p: Params, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const filter = p['conv1.weight'] as tf.Tensor4D;
+    if (!canConvReluPool(x, filter, 2)) return conv2Activations(p, x);
+    const attrs: ConvReluPoolAttrs = { pool: 2, biasLast: true };
+    const h1 = (tf.engine().runKernel(CONV_RELU_POOL, { x, filter, bias: p['conv1.bias'] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D[])[1];
+    return tf.add(tf.conv2d(h1, p['conv2.weight'] as tf.Tensor4D, 1, 'valid'), p['conv2.bias']) as tf.Tensor4D;
+  });
+}
+
 /** The head from conv2's pre-ReLU activations to the logits. */
 export function headFromConv2(p: Params, a: tf.Tensor4D): tf.Tensor2D {
   return tf.tidy(() => denseHead(p, tf.maxPool(tf.relu(a) as tf.Tensor4D, 2, 2, 'valid')));

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { explainAll, wasmCompiles, type ExplainAllResult, type ExplainOptions } from '../../src/explain/explain.ts';
+import { PARAM_NAMES } from '../../src/model/cnn.ts';
+import { disposeParams, initWeights, toTensors } from '../../src/model/params.ts';
+import type { WeightSet } from '../../src/model/layout.ts';
+import { rng } from '../../src/data/rng.ts';
+import { EXPLAINER_NAMES } from '../../src/results/types.ts';
+import { specBackend } from '../support/backend.ts';
+
+// The default explain path (WebAssembly kernels of src/explain/wasm/ and, on the wasm backend,
+// conv1 -> ReLU -> max-pool as one kernel) against engine 'js' (tf-ops forward, the JS loops):
+// every explainer's heatmaps, small maps, non-finite lists, targets and logits bit for bit
+// (NaN equal to NaN, +0 and -0 told apart), on random, scaled and pruned models, quantised
+// images (ties in the pooling windows), all-zero maps (a target with no live fc weights),
+// overflowing (non-finite) maps, non-finite activations (the autodiff fallback) and eps = 0.
+
+const ALL = [...EXPLAINER_NAMES];
+
+function bits(a: Float32Array): Uint32Array {
+  return Uint32Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length), (b, i) => (Number.isNaN(a[i]) ? 0x7fc00000 : b));
+}
+
+function firstDiff(a: Float32Array, b: Float32Array): string | null {
+  if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
+  const x = bits(a);
+  const y = bits(b);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return `index ${i}: ${a[i]} vs ${b[i]}`;
+  return null;
+}
+
+function weights(seed: number, scale: number, pruned: number): WeightSet {
+  const w = initWeights(seed);
+  const r = rng(seed, 'wasm-path-prune');
+  for (const name of PARAM_NAMES) {
+    w[name] = w[name].map((v) => (name.endsWith('.weight') && r.next() < pruned ? (r.next() < 0.5 ? 0 : -0) : v * scale));
+  }
+  return w;
+}
+
+function images(seed: number, n: number, quantised: boolean): Float32Array {
+  const r = rng(seed, 'wasm-path-images');
+  return Float32Array.from({ length: n * 784 }, () => (quantised ? Math.floor(r.next() * 3) : r.next() * 3 - 0.5));
+}
+
+function compare(got: ExplainAllResult, want: ExplainAllResult, label: string): void {
+  expect(Array.from(got.targets), label).toEqual(Array.from(want.targets));
+  expect(firstDiff(got.logits, want.logits), `${label} logits`).toBeNull();
+  for (const m of Object.keys(want.byMethod) as (keyof typeof want.byMethod)[]) {
+    const a = got.byMethod[m]!;
+    const b = want.byMethod[m]!;
+    expect(firstDiff(a.cams, b.cams), `${label} ${m} cams`).toBeNull();
+    expect(firstDiff(a.camSmall, b.camSmall), `${label} ${m} camSmall`).toBeNull();
+    expect(a.nonFinite, `${label} ${m} nonFinite`).toEqual(b.nonFinite);
+  }
+}
+
+function both(w: WeightSet, data: Float32Array, n: number, options: ExplainOptions, label: string): ExplainAllResult {
+  const p = toTensors(w);
+  try {
+    const want = explainAll(p, { data, n }, ALL, { ...options, engine: 'js' });
+    const got = explainAll(p, { data, n }, ALL, options);
+    compare(got, want, label);
+    // And from a tensor input.
+    const x = tf.tensor4d(data, [n, 28, 28, 1]);
+    try {
+      compare(explainAll(p, x, ALL, options), want, `${label} (tensor)`);
+    } finally {
+      x.dispose();
+    }
+    return got;
+  } finally {
+    disposeParams(p);
+  }
+}
+
+describe('explain: WebAssembly path vs the JS path', () => {
+  let tensorsBefore = 0;
+  beforeAll(async () => {
+    await specBackend();
+    tensorsBefore = tf.memory().numTensors;
+  });
+  afterAll(() => {
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('runs the WebAssembly kernels here (else this file compares the JS path with itself)', () => {
+    expect(wasmCompiles()).toBe(true);
+  });
+
+  const base: ExplainOptions = { alphaEps: 1e-6, normEps: 1e-7, batchSize: 37, random: { seed: 3, level: 1 } };
+
+  it('random, scaled and pruned models, all explainers, bit for bit', () => {
+    let seed = 0;
+    for (const scale of [0.05, 1, 4, 1e3]) for (const pruned of [0, 0.5, 0.95]) for (const quantised of [false, true]) {
+      seed++;
+      const n = 60;
+      both(weights(seed, scale, pruned), images(seed, n, quantised), n, base, `seed ${seed} scale ${scale} pruned ${pruned} quantised ${quantised}`);
+    }
+  });
+
+  it('explicit targets, alphaEps 0, batch sizes 1 and larger than the input', () => {
+    const n = 23;
+    const targets = Array.from({ length: n }, (_, i) => (i * 7) % 10);
+    for (const batchSize of [1, 5, 100]) {
+      both(weights(40, 1, 0.5), images(40, n, false), n, { ...base, alphaEps: 0, batchSize, targets }, `batch ${batchSize}`);
+    }
+  });
+
+  it('all-zero maps (target without live fc weights) and all-zero images', () => {
+    const w = weights(11, 1, 0);
+    for (let f = 0; f < 200; f++) w['fc.weight'][f * 10 + 4] = 0;
+    const n = 6;
+    const r = both(w, images(11, n, true), n, { ...base, targets: Array(n).fill(4) }, 'dead target');
+    expect(r.byMethod.gradcampp!.cams.every((v) => v === 0)).toBe(true);
+    both(weights(12, 1, 0), new Float32Array(n * 784), n, base, 'zero images');
+  });
+
+  it('non-finite maps (overflow) and non-finite activations or weights (autodiff fallback)', () => {
+    const w = weights(2, 1, 0);
+    w['conv2.weight'].fill(0);
+    w['conv2.bias'].fill(0);
+    w['conv2.bias'][0] = 1e30;
+    w['fc.weight'].fill(0);
+    for (let f = 0; f < 200; f += 8) w['fc.weight'][f * 10 + 3] = 1e30;
+    const n = 4;
+    const r = both(w, images(2, n, false), n, { ...base, targets: [3, 3, 3, 3] }, 'overflow');
+    expect(r.byMethod.gradcam!.nonFinite).toEqual([0, 1, 2, 3]);
+    expect(r.byMethod.gradcampp!.cams.some((v) => Number.isNaN(v)) || r.byMethod.gradcampp!.nonFinite.length === 0).toBe(true);
+    // Huge weights: activations overflow to +-inf (closed form refused, autodiff G).
+    both(weights(5, 1e19, 0), images(5, n, false), n, base, 'infinite activations');
+    const nanW = weights(6, 1, 0);
+    nanW['conv2.bias'][1] = NaN;
+    both(nanW, images(6, n, false), n, base, 'NaN bias');
+    const infFc = weights(7, 1, 0);
+    infFc['fc.weight'][13] = Infinity;
+    both(infFc, images(7, n, false), n, base, 'infinite fc weight');
+  });
+});
