@@ -13,11 +13,13 @@ import { instantiate } from './heap.ts';
 // Min and max: f32.min / f32.max (and their f32x4 lane-wise forms) are IEEE 754-2019 minimum /
 // maximum, the semantics of Math.min / Math.max (NaN if any operand is NaN, -0 < +0), so
 // each reduction gives the JS's value; and since those are associative and commutative, the
-// 784-value reductions run on four lanes at once and fold the lanes at the end (only a NaN's
-// payload could differ, and a NaN min or max makes every value of the map NaN either way).
+// reductions run on four lanes at once and fold the lanes at the end (only a NaN's payload could
+// differ, and a NaN min or max makes every value of the map NaN either way). The lane-wise ReLU
+// is bitselect(+0, v, v < 0): +0 exactly where the JS gives 0, v (NaN, -0 included) elsewhere.
 // Every other step is one float32 operation per value, as in the JS, with the resize taps
-// (resize.ts resizeTaps) baked in as constants. The 28-wide passes are SIMD (7 vectors a row);
-// the src x src ones scalar. Assembled at run time per map size (src/backend/wasm/encode.ts);
+// (resize.ts resizeTaps) baked in as constants. Everything is SIMD (the 28-wide passes 7 vectors
+// a row, the src x src map's whole vectors, its last src*src % 4 values scalar) except the
+// horizontal resize pass (its taps are gathers). Assembled at run time per map size (src/backend/wasm/encode.ts);
 // no binary ships.
 
 const IMAGE = 28;
@@ -29,7 +31,7 @@ export function postProcessModule(src: number): Uint8Array<ArrayBuffer> {
   const { cols, rows } = resizeTaps(src, IMAGE);
   const [N, RAW, SMALL, CAMS, TMP, FLAGS, EPS] = [0, 1, 2, 3, 4, 5, 6];
   let l = 7;
-  const [IMG, P, END, R, SR, TR] = Array.from({ length: 6 }, () => l++);
+  const [IMG, P, R, SR, TR] = Array.from({ length: 5 }, () => l++);
   const [MIN, MAX, DIV, V] = [l++, l++, l++, l++]; // f32
   const [VMIN, VMAX, VDIV, VNF] = [l++, l++, l++, l++]; // v128
   const c: number[] = [];
@@ -39,12 +41,9 @@ export function postProcessModule(src: number): Uint8Array<ArrayBuffer> {
   const { get, set, tee } = op;
   const INF = op.f32const(Infinity);
   const NINF = op.f32const(-Infinity);
-  /** A scalar loop over the image's small map: P = byte address, from SMALL+? to END. */
-  const smallLoop = (body: () => void) => {
-    emit(get(SR), set(P), op.loop);
-    body();
-    emit(get(P), op.i32(4), op.i32add, tee(P), get(END), op.i32ltU, op.brIf(0), op.end);
-  };
+  const vecs = Math.floor(hw / 4); // the small map's whole float32x4 vectors (the rest scalar)
+  const f32x4lt = op.simd(0x43);
+  const v128bitselect = op.simd(0x52);
   const fold = (vl: number, f: number[]) => {
     emit(get(vl), f32x4extract(0), get(vl), f32x4extract(1), f, get(vl), f32x4extract(2), f, get(vl), f32x4extract(3), f);
   };
@@ -54,22 +53,38 @@ export function postProcessModule(src: number): Uint8Array<ArrayBuffer> {
   emit(op.block, get(N), op.i32eqz, op.brIf(0), op.loop);
   {
     // SR / END: this image's small map; P walks it. RAW's image is at the same offset from RAW.
-    emit(get(SMALL), get(IMG), op.i32(hw * 4), op.i32mul, op.i32add, tee(SR), op.i32(hw * 4), op.i32add, set(END));
-    emit(INF, set(MIN));
-    smallLoop(() => {
-      // r = v < 0 ? 0 : v
-      emit(get(P), get(RAW), op.i32add, get(SMALL), op.i32sub, op.f32load(0), set(V));
-      emit(get(P), op.f32zero, get(V), get(V), op.f32zero, op.f32lt, op.select, tee(V), op.f32store(0));
+    emit(get(SMALL), get(IMG), op.i32(hw * 4), op.i32mul, op.i32add, set(SR));
+    // P = the image's raw cam.
+    emit(get(RAW), get(IMG), op.i32(hw * 4), op.i32mul, op.i32add, set(P));
+    // r = v < 0 ? 0 : v (lane-wise: bitselect(0, v, v < 0)), stored; min.
+    emit(INF, f32x4splat, set(VMIN));
+    for (let q = 0; q < vecs; q++) {
+      emit(get(SR), v128zero, get(P), v128load(q * 16), tee(VDIV), get(VDIV), v128zero, f32x4lt, v128bitselect, tee(VDIV), v128store(q * 16));
+      emit(get(VMIN), get(VDIV), f32x4min, set(VMIN));
+    }
+    fold(VMIN, op.f32min);
+    emit(set(MIN));
+    for (let i = vecs * 4; i < hw; i++) {
+      emit(get(P), op.f32load(i * 4), set(V));
+      emit(get(SR), op.f32zero, get(V), get(V), op.f32zero, op.f32lt, op.select, tee(V), op.f32store(i * 4));
       emit(get(MIN), get(V), op.f32min, set(MIN));
-    });
-    emit(NINF, set(MAX));
-    smallLoop(() => {
-      emit(get(P), get(P), op.f32load(0), get(MIN), op.f32sub, tee(V), op.f32store(0));
+    }
+    // d = r - min, stored; max.
+    emit(get(MIN), f32x4splat, set(VMIN), NINF, f32x4splat, set(VMAX));
+    for (let q = 0; q < vecs; q++) {
+      emit(get(SR), get(SR), v128load(q * 16), get(VMIN), f32x4sub, tee(VDIV), v128store(q * 16));
+      emit(get(VMAX), get(VDIV), f32x4max, set(VMAX));
+    }
+    fold(VMAX, op.f32max);
+    emit(set(MAX));
+    for (let i = vecs * 4; i < hw; i++) {
+      emit(get(SR), get(SR), op.f32load(i * 4), get(MIN), op.f32sub, tee(V), op.f32store(i * 4));
       emit(get(MAX), get(V), op.f32max, set(MAX));
-    });
+    }
     divisor(MAX);
-    emit(set(DIV));
-    smallLoop(() => emit(get(P), get(P), op.f32load(0), get(DIV), op.f32div, op.f32store(0)));
+    emit(tee(DIV), f32x4splat, set(VDIV));
+    for (let q = 0; q < vecs; q++) emit(get(SR), get(SR), v128load(q * 16), get(VDIV), f32x4div, v128store(q * 16));
+    for (let i = vecs * 4; i < hw; i++) emit(get(SR), get(SR), op.f32load(i * 4), get(DIV), op.f32div, op.f32store(i * 4));
     // Horizontal pass: tmp[r, d] = small[r, i0[d]] * w0[d] + small[r, i1[d]] * w1[d].
     emit(get(TMP), set(TR), op.i32(0), set(R), op.loop);
     for (let d = 0; d < IMAGE; d++) {
@@ -109,7 +124,7 @@ export function postProcessModule(src: number): Uint8Array<ArrayBuffer> {
     emit(get(IMG), op.i32(1), op.i32add, tee(IMG), get(N), op.i32ltU, op.brIf(0));
   }
   emit(op.end, op.end, op.end);
-  return moduleBytes([I32, I32, I32, I32, I32, I32, F64], [[6, I32], [4, F32], [4, V128]], c);
+  return moduleBytes([I32, I32, I32, I32, I32, I32, F64], [[5, I32], [4, F32], [4, V128]], c);
 }
 
 export type PostProcessRun = (n: number, raw: number, small: number, cams: number, tmp: number, flags: number, normEps: number) => void;
