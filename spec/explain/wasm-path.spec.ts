@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { explainAll, wasmCompiles, type ExplainAllResult, type ExplainOptions } from '../../src/explain/explain.ts';
+import { closedFormGradients, explainAll, wasmCompiles, type ExplainAllResult, type ExplainOptions } from '../../src/explain/explain.ts';
 import { PARAM_NAMES } from '../../src/model/cnn.ts';
 import { disposeParams, initWeights, toTensors } from '../../src/model/params.ts';
 import type { WeightSet } from '../../src/model/layout.ts';
 import { rng } from '../../src/data/rng.ts';
 import { EXPLAINER_NAMES } from '../../src/results/types.ts';
 import { specBackend } from '../support/backend.ts';
+import { closedFormGradientsWasm } from '../../src/explain/wasm/closed-form.ts';
 
 // The default explain path (WebAssembly kernels of src/explain/wasm/ and, on the wasm backend,
 // conv1 -> ReLU -> max-pool as one kernel) against engine 'js' (tf-ops forward, the JS loops):
@@ -86,6 +87,27 @@ describe('explain: WebAssembly path vs the JS path', () => {
 
   it('runs the WebAssembly kernels here (else this file compares the JS path with itself)', () => {
     expect(wasmCompiles()).toBe(true);
+  });
+
+  it('closed-form G and nonzero list: kernel equals closedFormGradients (ties, signed zeros, pruned fc)', () => {
+    for (let seed = 0; seed < 30; seed++) {
+      const r = rng(seed, 'wasm-path-act');
+      const n = 7;
+      const A = Float32Array.from({ length: n * 11 * 11 * 8 }, () => [-1, -0, 0, 0.5, 1, 1, 2, 3e-39][Math.floor(r.next() * 8)]);
+      const fc = Float32Array.from({ length: 2000 }, () => (r.next() < 0.4 ? (r.next() < 0.5 ? 0 : -0) : r.next() * 2 - 1));
+      const targets = Int32Array.from({ length: n }, () => Math.floor(r.next() * 10));
+      const want = closedFormGradients(A, n, 11, 11, 8, fc, targets)!;
+      const got = closedFormGradientsWasm(A, n, 11, 11, 8, fc, targets)!;
+      expect(firstDiff(got.gradients, want.gradients), `seed ${seed}`).toBeNull();
+      expect(Array.from(got.nonzero.offsets)).toEqual(Array.from(want.nonzero.offsets));
+      expect(Array.from(got.nonzero.index)).toEqual(Array.from(want.nonzero.index));
+    }
+    const A = new Float32Array(968);
+    A[5] = Infinity;
+    expect(closedFormGradientsWasm(A, 1, 11, 11, 8, new Float32Array(2000), Int32Array.of(0))).toBeNull();
+    const fc = new Float32Array(2000);
+    fc[7] = NaN;
+    expect(closedFormGradientsWasm(new Float32Array(968), 1, 11, 11, 8, fc, Int32Array.of(0))).toBeNull();
   });
 
   const base: ExplainOptions = { alphaEps: 1e-6, normEps: 1e-7, batchSize: 37, random: { seed: 3, level: 1 } };

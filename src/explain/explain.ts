@@ -204,7 +204,7 @@ function batchHeap(n: number, height: number, width: number, channels: number, f
   const windows = (height >> 1) * (width >> 1) * channels;
   const hw = height * width;
   const { at, bytes } = layout({
-    a: values * 4, g: values * 4, w: fcLength * 4, targets: n * 4, best: windows * 4, index: (n * windows + 1) * 4, offsets: (n + 1) * 4, ok: 4,
+    a: values * 4, g: values * 4, w: fcLength * 4, targets: n * 4, best: ((width >> 1) * channels + 1) * 4, index: (n * windows + 1) * 4, offsets: (n + 1) * 4, ok: 4,
     acc: channels * 8, s: channels * 4, raw: n * hw * 4, small: n * hw * 4, cams: n * IMAGE * IMAGE * 4, tmp: height * IMAGE * 4, flags: n * 4,
   });
   return { memory: reserve(bytes), at, closedForm: false };
