@@ -268,14 +268,16 @@ function layerGradients(params: Params, fcWeight: Float32Array, x: tf.Tensor4D, 
     });
     const logits = logitsT.dataSync() as Float32Array;
     const targets = given ? Int32Array.from(given) : argmaxRows(logits, CLASSES);
-    const activations = a.dataSync() as Float32Array;
     const [, height, width, channels] = a.shape;
     if (wasm && channels % 4 === 0 && height === width && height >= 2) {
       const heap = batchHeap(count, height, width, channels, fcWeight.length);
       const { at } = heap;
       const buf = heap.memory.buffer;
       const values = count * height * width * channels;
-      new Float32Array(buf, at.a, values).set(activations);
+      // A straight from the wasm backend's memory into the explain heap (one copy, no read-back
+      // array); the explainers read it there.
+      const activations = new Float32Array(buf, at.a, values);
+      activations.set(tf.getBackend() === 'wasm' ? ((tf.backend() as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array }).typedArrayFromHeap(a)) : (a.dataSync() as Float32Array));
       let fcFinite = fcWeight.length === (height >> 1) * (width >> 1) * channels * CLASSES;
       for (let i = 0; i < fcWeight.length && fcFinite; i++) if (fcWeight[i] - fcWeight[i] !== 0) fcFinite = false;
       if (fcFinite) {
@@ -294,6 +296,7 @@ function layerGradients(params: Params, fcWeight: Float32Array, x: tf.Tensor4D, 
         : { activations, gradients: autodiffGradients(params, a, targets), n: count, height, width, channels };
       return { g, logits, targets, heap };
     }
+    const activations = a.dataSync() as Float32Array;
     const closed = closedFormGradients(activations, count, height, width, channels, fcWeight, targets);
     const g: LayerGradients = closed
       ? { activations, gradients: closed.gradients, nonzero: closed.nonzero, n: count, height, width, channels }
