@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { closedFormGradients, explainAll, wasmCompiles, type ExplainAllResult, type ExplainOptions } from '../../src/explain/explain.ts';
-import { PARAM_NAMES } from '../../src/model/cnn.ts';
+import { PARAM_NAMES, conv2Activations, conv2ActivationsNoGrad } from '../../src/model/cnn.ts';
 import { disposeParams, initWeights, toTensors } from '../../src/model/params.ts';
 import type { WeightSet } from '../../src/model/layout.ts';
 import { rng } from '../../src/data/rng.ts';
@@ -110,6 +110,40 @@ describe('explain: WebAssembly path vs the JS path', () => {
     expect(closedFormGradientsWasm(new Float32Array(968), 1, 11, 11, 8, fc, Int32Array.of(0))).toBeNull();
   });
 
+  it('conv2ActivationsNoGrad (conv blocks as PrunecamConvReluPool on wasm) equals conv2Activations bit for bit, incl. NaN/Infinity', () => {
+    const special = [NaN, Infinity, -Infinity, 1e38, -1e38, -0, 0];
+    for (let seed = 0; seed < 16; seed++) {
+      const r = rng(seed, 'wasm-path-conv');
+      const w = weights(seed, [1, 0.05, 30, 1e18][seed % 4], [0, 0.5][seed % 2]);
+      if (seed >= 8) {
+        // Non-finite or huge weights, biases and inputs in a few places (NaN sums, inf - inf).
+        for (const name of ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias'] as const) {
+          for (let j = 0; j < 2; j++) w[name][Math.floor(r.next() * w[name].length)] = special[Math.floor(r.next() * special.length)];
+        }
+      }
+      const n = 9;
+      const data = images(seed, n, seed % 3 === 0);
+      // Non-finite inputs (the tf-ops fallback, see conv2ActivationsNoGrad).
+      if (seed >= 12) for (let j = 0; j < 20; j++) data[Math.floor(r.next() * data.length)] = special[Math.floor(r.next() * special.length)];
+      const p = toTensors(w);
+      const x = tf.tensor4d(data, [n, 28, 28, 1]);
+      try {
+        const want = tf.tidy(() => conv2Activations(p, x));
+        const got = tf.tidy(() => conv2ActivationsNoGrad(p, x));
+        const wantData = want.dataSync() as Float32Array;
+        const gotData = got.dataSync() as Float32Array;
+        const shapes = [got.shape, want.shape];
+        want.dispose();
+        got.dispose();
+        expect(shapes[0]).toEqual(shapes[1]);
+        expect(firstDiff(gotData, wantData), `seed ${seed}`).toBeNull();
+      } finally {
+        x.dispose();
+        disposeParams(p);
+      }
+    }
+  });
+
   const base: ExplainOptions = { alphaEps: 1e-6, normEps: 1e-7, batchSize: 37, random: { seed: 3, level: 1 } };
 
   it('random, scaled and pruned models, all explainers, bit for bit', () => {
@@ -149,6 +183,12 @@ describe('explain: WebAssembly path vs the JS path', () => {
     const r = both(w, images(2, n, false), n, { ...base, targets: [3, 3, 3, 3] }, 'overflow');
     expect(r.byMethod.gradcam!.nonFinite).toEqual([0, 1, 2, 3]);
     expect(r.byMethod.gradcampp!.cams.some((v) => Number.isNaN(v)) || r.byMethod.gradcampp!.nonFinite.length === 0).toBe(true);
+    // Non-finite images.
+    const bad = images(8, n, false);
+    bad[100] = Infinity;
+    bad[900] = NaN;
+    bad[2000] = -Infinity;
+    both(weights(8, 1, 0), bad, n, base, 'non-finite images');
     // Huge weights: activations overflow to +-inf (closed form refused, autodiff G).
     both(weights(5, 1e19, 0), images(5, n, false), n, base, 'infinite activations');
     const nanW = weights(6, 1, 0);

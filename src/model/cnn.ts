@@ -50,20 +50,33 @@ export function conv2Activations(p: Params, x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * `conv2Activations`' values, bit for bit, where no gradient flows back into the first block
- * (the explain path: its G = d logit / d A is taken w.r.t. A only): the first conv block (conv2d,
- * add the bias, relu, max-pool) as one kernel where the backend has it (wasm:
- * PrunecamConvReluPool with the bias last, as in `forwardNoGrad`), else as `conv2Activations`.
- * Pinned by spec/explain/wasm-path.spec.ts.
+ * `conv2Activations`' values, bit for bit, where no gradient flows back through them (the explain
+ * path: its G = d logit / d A is computed w.r.t. A only, in closed form or by tf.grad of the head
+ * from A): where the backend has PrunecamConvReluPool (wasm), the first conv block (conv2d, add
+ * the bias, relu, max-pool) as one kernel with the bias last (as in `forwardNoGrad`) and conv2 +
+ * bias as its preRelu variant; else `conv2Activations`. Also `conv2Activations` when an input value
+ * is not finite: there the shipped conv1 (prunecam's single-channel fold, whose zero filter taps
+ * meet the input: 0 * Infinity = NaN) gives NaN (then 0 after the ReLU) next to it where the
+ * kernel does not. Pinned by spec/explain/wasm-path.spec.ts.
  */
 export function conv2ActivationsNoGrad(p: Params, x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const filter = p['conv1.weight'] as tf.Tensor4D;
-    if (!canConvReluPool(x, filter, 2)) return conv2Activations(p, x);
-    const attrs: ConvReluPoolAttrs = { pool: 2, biasLast: true };
-    const h1 = (tf.engine().runKernel(CONV_RELU_POOL, { x, filter, bias: p['conv1.bias'] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D[])[1];
-    return tf.add(tf.conv2d(h1, p['conv2.weight'] as tf.Tensor4D, 1, 'valid'), p['conv2.bias']) as tf.Tensor4D;
+    if (!canConvReluPool(x, filter, 2) || !finiteOnHeap(x)) return conv2Activations(p, x);
+    const block: ConvReluPoolAttrs = { pool: 2, biasLast: true };
+    const h1 = (tf.engine().runKernel(CONV_RELU_POOL, { x, filter, bias: p['conv1.bias'] }, block as unknown as tf.NamedAttrMap) as tf.Tensor4D[])[1];
+    const filter2 = p['conv2.weight'] as tf.Tensor4D;
+    if (!canConvReluPool(h1, filter2, 1)) return tf.add(tf.conv2d(h1, filter2, 1, 'valid'), p['conv2.bias']) as tf.Tensor4D;
+    const preRelu: ConvReluPoolAttrs = { pool: 1, biasLast: true, preRelu: true };
+    return (tf.engine().runKernel(CONV_RELU_POOL, { x: h1, filter: filter2, bias: p['conv2.bias'] }, preRelu as unknown as tf.NamedAttrMap) as tf.Tensor4D[])[0];
   });
+}
+
+/** Whether every value of x (on the wasm backend's memory) is finite. */
+function finiteOnHeap(x: tf.Tensor): boolean {
+  const v = (tf.backend() as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array }).typedArrayFromHeap(x);
+  for (let i = 0; i < v.length; i++) if (v[i] - v[i] !== 0) return false;
+  return true;
 }
 
 /** The head from conv2's pre-ReLU activations to the logits. */
