@@ -28,9 +28,10 @@ import { postProcessKernel } from './wasm/post-process.ts';
 // the JS one (tf ops for the forward; closedFormGradients, the explainers and postProcess in JS),
 // always available and the only one on other backends or without WebAssembly SIMD; and, where
 // WebAssembly SIMD compiles, the kernels of ./wasm/ (closed form, Grad-CAM++, post-processing)
-// on one shared memory holding the batch (./wasm/heap.ts), with conv1 -> ReLU -> max-pool as one
-// kernel on the wasm backend (conv2ActivationsNoGrad). The other explainers still run in JS on
-// views of that memory.
+// on one shared memory holding the batch (./wasm/heap.ts), and on the wasm backend the forward's
+// conv blocks as PrunecamConvReluPool (conv2ActivationsNoGrad: A is not differentiated through,
+// G comes from the closed form or tf.grad of the head w.r.t. A), A copied from the backend's
+// memory into the shared one. The other explainers still run in JS on views of that memory.
 //
 // Non-finite heatmaps (PROTOCOL.md Part 2): where an explainer's pole or an overflow makes a
 // heatmap non-finite, it is kept as the library would return it (NaN) and its index listed in
@@ -256,7 +257,9 @@ function scratch(size: number): Float32Array {
  * float32 arrays. Disposes x. One tfjs call gives A and the logits; G is computed from them in
  * closed form (closedFormGradients) when the head is the thesis's, else by tf.grad of the head.
  * The arrays are read outside tf.tidy, which walks whatever it returns element by element
- * (seconds for 10,000 images' activations).
+ * (seconds for 10,000 images' activations). With `wasm` (and channels a multiple of 4, a square
+ * map) A, G and the nonzero list live on the explain heap (`heap`, laid out for this batch; G by
+ * ./wasm/closed-form.ts) and g's arrays are views of it, valid until the next batch's layout.
  */
 function layerGradients(params: Params, fcWeight: Float32Array, x: tf.Tensor4D, count: number, given: Int32Array | null, wasm: boolean): { g: LayerGradients; logits: Float32Array; targets: Int32Array; heap: BatchHeap | null } {
   let a: tf.Tensor4D | null = null;
