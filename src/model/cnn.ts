@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { allFiniteOnHeap } from '../backend/wasm/all-finite-simd.ts';
 import { CONV_RELU_POOL, canConvReluPool, type ConvReluPoolAttrs } from '../backend/wasm/conv-relu-pool-simd.ts';
 
 // The thesis CNN in tfjs layout (NHWC, conv HWIO, dense [in, out] with tfjs's (row, col,
@@ -74,7 +75,9 @@ export function conv2ActivationsNoGrad(p: Params, x: tf.Tensor4D): tf.Tensor4D {
 
 /** Whether every value of x (on the wasm backend's memory) is finite. */
 function finiteOnHeap(x: tf.Tensor): boolean {
-  const v = (tf.backend() as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array }).typedArrayFromHeap(x);
+  const inPlace = allFiniteOnHeap(tf.backend(), x);
+  if (inPlace !== null) return inPlace;
+  const v = x.dataSync();
   for (let i = 0; i < v.length; i++) if (v[i] - v[i] !== 0) return false;
   return true;
 }
