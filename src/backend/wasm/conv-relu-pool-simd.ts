@@ -224,31 +224,32 @@ export function convReluPoolModule(g: ConvReluPoolGeometry, layout: ConvReluPool
     }
     emit(op.end);
     emit(get(L.xi), op.i32((kh - 1) * w * ci * 4), op.i32add, set(L.xi)); // to the next image
-    if (!preRelu) {    // Max-pool of this image: p[py, px, :] = max over the window of z (row-major, as loaded).
-    emit(op.i32(0), set(L.py));
-    emit(op.loop);
-    {
-      emit(op.i32(0), set(L.px));
+    // Max-pool of this image (none with preRelu): p[py, px, :] = max over the window of z (row-major, as loaded).
+    if (!preRelu) {
+      emit(op.i32(0), set(L.py));
       emit(op.loop);
       {
-        // zi = zImg + (py*pool*zw + px*pool)*co*4
-        emit(get(L.zImg), get(L.py), op.i32(pool * zw * co * 4), op.i32mul, op.i32add, get(L.px), op.i32(pool * co * 4), op.i32mul, op.i32add, set(L.zi));
-        for (let v = 0; v < vecs; v++) {
-          emit(get(L.po));
-          for (let i = 0; i < pool * pool; i++) {
-            const off = (Math.floor(i / pool) * zw + (i % pool)) * co * 4 + v * 16;
-            emit(get(L.zi), load(off));
-            if (i > 0) emit(f32x4max);
+        emit(op.i32(0), set(L.px));
+        emit(op.loop);
+        {
+          // zi = zImg + (py*pool*zw + px*pool)*co*4
+          emit(get(L.zImg), get(L.py), op.i32(pool * zw * co * 4), op.i32mul, op.i32add, get(L.px), op.i32(pool * co * 4), op.i32mul, op.i32add, set(L.zi));
+          for (let v = 0; v < vecs; v++) {
+            emit(get(L.po));
+            for (let i = 0; i < pool * pool; i++) {
+              const off = (Math.floor(i / pool) * zw + (i % pool)) * co * 4 + v * 16;
+              emit(get(L.zi), load(off));
+              if (i > 0) emit(f32x4max);
+            }
+            emit(store(v * 16));
           }
-          emit(store(v * 16));
+          emit(get(L.po), op.i32(co * 4), op.i32add, set(L.po));
+          emit(get(L.px), op.i32(1), op.i32add, op.tee(L.px), op.i32(pw), op.i32ltU, op.brIf(0));
         }
-        emit(get(L.po), op.i32(co * 4), op.i32add, set(L.po));
-        emit(get(L.px), op.i32(1), op.i32add, op.tee(L.px), op.i32(pw), op.i32ltU, op.brIf(0));
+        emit(op.end);
+        emit(get(L.py), op.i32(1), op.i32add, op.tee(L.py), op.i32(ph), op.i32ltU, op.brIf(0));
       }
       emit(op.end);
-      emit(get(L.py), op.i32(1), op.i32add, op.tee(L.py), op.i32(ph), op.i32ltU, op.brIf(0));
-    }
-    emit(op.end);
     }
     emit(get(L.b), op.i32(1), op.i32add, op.tee(L.b), get(N), op.i32ltU, op.brIf(0));
   }
