@@ -1,11 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { conv2Activations, headFromConv2, type Params } from '../model/cnn.ts';
+import { conv2Activations, conv2ActivationsNoGrad, headFromConv2, type Params } from '../model/cnn.ts';
 import type { ExplainConfig } from '../protocol/types.ts';
 import { EXPLAINER_NAMES, type ExplainerName } from '../results/types.ts';
 import { argmaxRows } from '../metrics/argmax.ts';
 import type { ExplainerContext, LayerGradients } from './cam.ts';
 import { EXPLAINERS } from './registry.ts';
 import { resizeTaps } from './resize.ts';
+import { closedFormKernel } from './wasm/closed-form.ts';
+import { gradCamPlusPlusKernel } from './wasm/gradcampp.ts';
+import { layout, reserve } from './wasm/heap.ts';
+import { postProcessKernel } from './wasm/post-process.ts';
 
 // Batched heatmaps of every selected explainer on conv2's pre-ReLU output, with
 // pytorch-grad-cam 1.4.6's semantics (PROTOCOL.md Part 1 steps 1-5, Part 2 "Explainers"):
@@ -20,6 +24,15 @@ import { resizeTaps } from './resize.ts';
 // head for non-finite inputs. The rest runs on the read-back float32 arrays, one fused
 // post-processing pass per image written straight into the result arrays.
 //
+// Two implementations of the per-batch work, with the same bits (spec/explain/wasm-path.spec.ts):
+// the JS one (tf ops for the forward; closedFormGradients, the explainers and postProcess in JS),
+// always available and the only one on other backends or without WebAssembly SIMD; and, where
+// WebAssembly SIMD compiles, the kernels of ./wasm/ (closed form, Grad-CAM++, post-processing)
+// on one shared memory holding the batch (./wasm/heap.ts), and on the wasm backend the forward's
+// conv blocks as PrunecamConvReluPool (conv2ActivationsNoGrad: A is not differentiated through,
+// G comes from the closed form or tf.grad of the head w.r.t. A), A copied from the backend's
+// memory into the shared one. The other explainers still run in JS on views of that memory.
+//
 // Non-finite heatmaps (PROTOCOL.md Part 2): where an explainer's pole or an overflow makes a
 // heatmap non-finite, it is kept as the library would return it (NaN) and its index listed in
 // nonFinite, so the caller can leave it out of its means and count it.
@@ -32,6 +45,11 @@ export type ExplainOptions = Pick<ExplainConfig, 'alphaEps' | 'normEps' | 'batch
   targets?: ArrayLike<number>;
   /** The run's seed and pruning level: required by RandomCAM's seeded stream. */
   random?: { seed: number; level: number };
+  /**
+   * 'auto' (default): the WebAssembly kernels where they compile (see the header); 'js': the JS
+   * loops and the tf-ops forward only. Both give the same bits; specs compare them.
+   */
+  engine?: 'auto' | 'js';
 };
 
 /** Images: a [N, 28, 28, 1] tensor, or N*784 normalised float32 values in NHWC order. */
@@ -69,9 +87,10 @@ export function explainAll(params: Params, input: ExplainInput, methods: readonl
   // batch gives conv2's map size).
   const results = new Map<ExplainerName, MethodHeatmaps>(selected.map((m) => [m, { cams: new Float32Array(0), camSmall: new Float32Array(0), nonFinite: [] }]));
   const fcWeight = n > 0 ? (params['fc.weight'].dataSync() as Float32Array) : new Float32Array(0);
+  const wasm = options.engine !== 'js' && wasmCompiles();
   for (let start = 0; start < n; start += options.batchSize) {
     const count = Math.min(options.batchSize, n - start);
-    const layer = layerGradients(params, fcWeight, sliceImages(input, start, count), count, given?.subarray(start, start + count) ?? null);
+    const layer = layerGradients(params, fcWeight, sliceImages(input, start, count), count, given?.subarray(start, start + count) ?? null, wasm);
     out.targets.set(layer.targets, start);
     out.logits.set(layer.logits, start * CLASSES);
     const ctx: ExplainerContext = { alphaEps: options.alphaEps, firstImage: start, random: options.random };
@@ -81,7 +100,17 @@ export function explainAll(params: Params, input: ExplainInput, methods: readonl
         acc.cams = new Float32Array(n * IMAGE * IMAGE);
         acc.camSmall = new Float32Array(n * layer.g.height * layer.g.width);
       }
-      postProcess(EXPLAINERS[method].cam(layer.g, ctx), layer.g, options.normEps, acc, start);
+      if (layer.heap === null) {
+        postProcess(EXPLAINERS[method].cam(layer.g, ctx), layer.g, options.normEps, acc, start);
+      } else if (method === 'gradcampp' && layer.heap.closedForm) {
+        if (!(ctx.alphaEps >= 0)) throw new RangeError(`cam: alphaEps must be >= 0, got ${ctx.alphaEps}`);
+        const { at } = layer.heap;
+        const hw = layer.g.height * layer.g.width;
+        gradCamPlusPlusKernel({ pixels: hw, channels: layer.g.channels })(count, at.a, at.g, at.index, at.offsets, at.acc, at.s, at.raw, Math.fround(ctx.alphaEps));
+        postProcessWasm(null, layer.g, options.normEps, acc, start, layer.heap);
+      } else {
+        postProcessWasm(EXPLAINERS[method].cam(layer.g, ctx), layer.g, options.normEps, acc, start, layer.heap);
+      }
     }
   }
   for (const [method, acc] of results) out.byMethod[method] = acc;
@@ -168,6 +197,55 @@ function postProcess(raw: Float32Array, g: LayerGradients, normEps: number, into
   }
 }
 
+/** The batch's layout on the shared explain memory (./wasm/heap.ts). */
+type BatchHeap = { memory: WebAssembly.Memory; at: Record<'a' | 'g' | 'w' | 'targets' | 'best' | 'index' | 'offsets' | 'ok' | 'acc' | 's' | 'raw' | 'small' | 'cams' | 'tmp' | 'flags', number>; closedForm: boolean };
+
+function batchHeap(n: number, height: number, width: number, channels: number, fcLength: number): BatchHeap {
+  const values = n * height * width * channels;
+  const windows = (height >> 1) * (width >> 1) * channels;
+  const hw = height * width;
+  const { at, bytes } = layout({
+    a: values * 4, g: values * 4, w: fcLength * 4, targets: n * 4, best: ((width >> 1) * channels + 1) * 4, index: (n * windows + 1) * 4, offsets: (n + 1) * 4, ok: 4,
+    acc: channels * 8, s: channels * 4, raw: n * hw * 4, small: n * hw * 4, cams: n * IMAGE * IMAGE * 4, tmp: height * IMAGE * 4, flags: n * 4,
+  });
+  return { memory: reserve(bytes), at, closedForm: false };
+}
+
+/** postProcess with the kernel of ./wasm/post-process.ts: raw (copied in) or the cam already at heap.at.raw. */
+function postProcessWasm(raw: Float32Array | null, g: LayerGradients, normEps: number, into: MethodHeatmaps, start: number, heap: BatchHeap): void {
+  const { n, height, width } = g;
+  if (height !== width) throw new Error(`explain: conv2 map is ${height}x${width}, expected a square map`);
+  if (!(normEps > 0)) throw new RangeError(`normalise: eps must be > 0 (a constant image would give 0/0), got ${normEps}`);
+  const hw = height * width;
+  const { at } = heap;
+  const buf = heap.memory.buffer;
+  if (raw !== null) {
+    if (raw.length !== n * hw) throw new RangeError(`explain: ${raw.length} cam values for ${n}x${height}x${width}`);
+    new Float32Array(buf, at.raw, n * hw).set(raw);
+  }
+  postProcessKernel(height)(n, at.raw, at.small, at.cams, at.tmp, at.flags, normEps);
+  into.camSmall.set(new Float32Array(buf, at.small, n * hw), start * hw);
+  into.cams.set(new Float32Array(buf, at.cams, n * IMAGE * IMAGE), start * IMAGE * IMAGE);
+  const flags = new Int32Array(buf, at.flags, n);
+  for (let img = 0; img < n; img++) if (flags[img] !== 0) into.nonFinite.push(start + img);
+}
+
+let wasmOk: boolean | null = null;
+/** Whether the explain kernels compile here (WebAssembly with SIMD): then engine 'auto' runs them. */
+export function wasmCompiles(): boolean {
+  if (wasmOk === null) {
+    try {
+      closedFormKernel({ height: 2, width: 2, channels: 4 });
+      gradCamPlusPlusKernel({ pixels: 4, channels: 4 });
+      postProcessKernel(2);
+      wasmOk = true;
+    } catch {
+      wasmOk = false;
+    }
+  }
+  return wasmOk;
+}
+
 let scratchBuffer = new Float32Array(0);
 function scratch(size: number): Float32Array {
   if (scratchBuffer.length < size) scratchBuffer = new Float32Array(size);
@@ -179,25 +257,54 @@ function scratch(size: number): Float32Array {
  * float32 arrays. Disposes x. One tfjs call gives A and the logits; G is computed from them in
  * closed form (closedFormGradients) when the head is the thesis's, else by tf.grad of the head.
  * The arrays are read outside tf.tidy, which walks whatever it returns element by element
- * (seconds for 10,000 images' activations).
+ * (seconds for 10,000 images' activations). With `wasm` (and channels a multiple of 4, a square
+ * map) A, G and the nonzero list live on the explain heap (`heap`, laid out for this batch; G by
+ * ./wasm/closed-form.ts) and g's arrays are views of it, valid until the next batch's layout.
  */
-function layerGradients(params: Params, fcWeight: Float32Array, x: tf.Tensor4D, count: number, given: Int32Array | null): { g: LayerGradients; logits: Float32Array; targets: Int32Array } {
+function layerGradients(params: Params, fcWeight: Float32Array, x: tf.Tensor4D, count: number, given: Int32Array | null, wasm: boolean): { g: LayerGradients; logits: Float32Array; targets: Int32Array; heap: BatchHeap | null } {
   let a: tf.Tensor4D | null = null;
   let logitsT: tf.Tensor2D | null = null;
   try {
     [a, logitsT] = tf.tidy(() => {
-      const act = conv2Activations(params, x);
+      const act = wasm ? conv2ActivationsNoGrad(params, x) : conv2Activations(params, x);
       return [act, headFromConv2(params, act)] as [tf.Tensor4D, tf.Tensor2D];
     });
     const logits = logitsT.dataSync() as Float32Array;
     const targets = given ? Int32Array.from(given) : argmaxRows(logits, CLASSES);
-    const activations = a.dataSync() as Float32Array;
     const [, height, width, channels] = a.shape;
+    if (wasm && channels % 4 === 0 && height === width && height >= 2) {
+      const heap = batchHeap(count, height, width, channels, fcWeight.length);
+      const { at } = heap;
+      const buf = heap.memory.buffer;
+      const values = count * height * width * channels;
+      // A straight from the wasm backend's memory into the explain heap (one copy, no read-back
+      // array); the explainers read it there.
+      const activations = new Float32Array(buf, at.a, values);
+      activations.set(tf.getBackend() === 'wasm' ? ((tf.backend() as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array }).typedArrayFromHeap(a)) : (a.dataSync() as Float32Array));
+      let fcFinite = fcWeight.length === (height >> 1) * (width >> 1) * channels * CLASSES;
+      for (let i = 0; i < fcWeight.length && fcFinite; i++) if (fcWeight[i] - fcWeight[i] !== 0) fcFinite = false;
+      if (fcFinite) {
+        new Float32Array(buf, at.w, fcWeight.length).set(fcWeight);
+        new Int32Array(buf, at.targets, count).set(targets);
+        closedFormKernel({ height, width, channels })(count, at.a, at.w, at.targets, at.g, at.best, at.index, at.offsets, at.ok);
+        heap.closedForm = new Int32Array(buf, at.ok, 1)[0] === 1;
+      }
+      const g: LayerGradients = heap.closedForm
+        ? {
+            activations,
+            gradients: new Float32Array(buf, at.g, values),
+            nonzero: { index: new Int32Array(buf, at.index, new Int32Array(buf, at.offsets + count * 4, 1)[0]), offsets: new Int32Array(buf, at.offsets, count + 1) },
+            n: count, height, width, channels,
+          }
+        : { activations, gradients: autodiffGradients(params, a, targets), n: count, height, width, channels };
+      return { g, logits, targets, heap };
+    }
+    const activations = a.dataSync() as Float32Array;
     const closed = closedFormGradients(activations, count, height, width, channels, fcWeight, targets);
     const g: LayerGradients = closed
       ? { activations, gradients: closed.gradients, nonzero: closed.nonzero, n: count, height, width, channels }
       : { activations, gradients: autodiffGradients(params, a, targets), n: count, height, width, channels };
-    return { g, logits, targets };
+    return { g, logits, targets, heap: null };
   } finally {
     x.dispose();
     a?.dispose();

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { allFiniteOnHeap } from '../backend/wasm/all-finite-simd.ts';
 import { CONV_RELU_POOL, canConvReluPool, type ConvReluPoolAttrs } from '../backend/wasm/conv-relu-pool-simd.ts';
 
 // The thesis CNN in tfjs layout (NHWC, conv HWIO, dense [in, out] with tfjs's (row, col,
@@ -47,6 +48,38 @@ export function conv2Activations(p: Params, x: tf.Tensor4D): tf.Tensor4D {
     const h1 = tf.maxPool(tf.relu(tf.add<tf.Tensor4D>(tf.conv2d(x, p['conv1.weight'] as tf.Tensor4D, 1, 'valid'), p['conv1.bias'])), 2, 2, 'valid');
     return tf.add(tf.conv2d(h1 as tf.Tensor4D, p['conv2.weight'] as tf.Tensor4D, 1, 'valid'), p['conv2.bias']) as tf.Tensor4D;
   });
+}
+
+/**
+ * `conv2Activations`' values, bit for bit, where no gradient flows back through them (the explain
+ * path: its G = d logit / d A is computed w.r.t. A only, in closed form or by tf.grad of the head
+ * from A): where the backend has PrunecamConvReluPool (wasm), the first conv block (conv2d, add
+ * the bias, relu, max-pool) as one kernel with the bias last (as in `forwardNoGrad`) and conv2 +
+ * bias as its preRelu variant; else `conv2Activations`. Also `conv2Activations` when an input value
+ * is not finite: there the shipped conv1 (prunecam's single-channel fold, whose zero filter taps
+ * meet the input: 0 * Infinity = NaN) gives NaN (then 0 after the ReLU) next to it where the
+ * kernel does not. Pinned by spec/explain/wasm-path.spec.ts.
+ */
+export function conv2ActivationsNoGrad(p: Params, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const filter = p['conv1.weight'] as tf.Tensor4D;
+    if (!canConvReluPool(x, filter, 2) || !finiteOnHeap(x)) return conv2Activations(p, x);
+    const block: ConvReluPoolAttrs = { pool: 2, biasLast: true };
+    const h1 = (tf.engine().runKernel(CONV_RELU_POOL, { x, filter, bias: p['conv1.bias'] }, block as unknown as tf.NamedAttrMap) as tf.Tensor4D[])[1];
+    const filter2 = p['conv2.weight'] as tf.Tensor4D;
+    if (!canConvReluPool(h1, filter2, 1)) return tf.add(tf.conv2d(h1, filter2, 1, 'valid'), p['conv2.bias']) as tf.Tensor4D;
+    const preRelu: ConvReluPoolAttrs = { pool: 1, biasLast: true, preRelu: true };
+    return (tf.engine().runKernel(CONV_RELU_POOL, { x: h1, filter: filter2, bias: p['conv2.bias'] }, preRelu as unknown as tf.NamedAttrMap) as tf.Tensor4D[])[0];
+  });
+}
+
+/** Whether every value of x (on the wasm backend's memory) is finite. */
+function finiteOnHeap(x: tf.Tensor): boolean {
+  const inPlace = allFiniteOnHeap(tf.backend(), x);
+  if (inPlace !== null) return inPlace;
+  const v = x.dataSync();
+  for (let i = 0; i < v.length; i++) if (v[i] - v[i] !== 0) return false;
+  return true;
 }
 
 /** The head from conv2's pre-ReLU activations to the logits. */

@@ -25,6 +25,14 @@ import { I32, V128, moduleBytes, op, uleb } from './encode.ts';
 // tf.add of the bias, tf.relu, tf.maxPool; see forwardNoGrad there): acc = +0, the same taps in
 // the same order, then acc + b, then that forward's ReLU (which zeroes NaN, see below).
 //
+// With `preRelu` (and biasLast) it is tf.add(tf.conv2d(x, W), b) alone, conv2's pre-ReLU
+// activations A of the explain path (src/model/cnn.ts conv2ActivationsNoGrad): the biasLast sum
+// acc + b, then the bias add's clamp to [-Infinity, Infinity] (pmax with -Infinity, then pmin with
+// +Infinity, as XNNPACK's x86 wasm kernels do it): a NaN becomes -Infinity, every other value
+// stays. (If the shipped conv's own clamp already turned a NaN sum into -Infinity, the bias add
+// gives -Infinity or NaN -> -Infinity from it: the same.) Only z is written (no ReLU, no pool)
+// and the kernel returns [z]. Pinned to the tf ops by spec/explain/wasm-path.spec.ts.
+//
 // Assembled at run time per geometry (src/backend/wasm/encode.ts); no binary ships.
 
 export const CONV_RELU_POOL = 'PrunecamConvReluPool';
@@ -36,6 +44,8 @@ export interface ConvReluPoolAttrs {
    * forward) rather than first, as tf.fused.conv2d does (the default).
    */
   biasLast?: boolean;
+  /** With biasLast: output only z = tf.add(tf.conv2d(x, W), b) (no ReLU, no pool), see the header. */
+  preRelu?: boolean;
   /** Forces a layout (specs check every layout gives the same bits); default convReluPoolLayout's. */
   cols?: number;
   filterInLocals?: boolean;
@@ -81,7 +91,8 @@ export function convReluPoolFits(xShape: number[], filterShape: number[], pool: 
 }
 
 /** The module for one geometry: run(n, x, filter, bias, z, p), byte offsets. */
-export function convReluPoolModule(g: ConvReluPoolGeometry, layout: ConvReluPoolLayout = convReluPoolLayout(g), biasLast = false): Uint8Array<ArrayBuffer> {
+export function convReluPoolModule(g: ConvReluPoolGeometry, layout: ConvReluPoolLayout = convReluPoolLayout(g), biasLast = false, preRelu = false): Uint8Array<ArrayBuffer> {
+  if (preRelu && !biasLast) throw new Error('convReluPoolModule: preRelu needs biasLast');
   const { h, w, ci, kh, kw, co, pool } = g;
   const zh = h - kh + 1;
   const zw = w - kw + 1;
@@ -129,6 +140,11 @@ export function convReluPoolModule(g: ConvReluPoolGeometry, layout: ConvReluPool
   // max) then gives 0. So a NaN sum (or a NaN or infinite bias making one) gives 0 there, not
   // NaN; every other value the same ReLU as above.
   const f32x4pmax = simd(0xeb);
+  // preRelu: pmin(+Infinity, pmax(-Infinity, v)), the bias add's clamp (see the header).
+  const f32x4pmin = simd(0xea);
+  const splat4 = (bits: number) => simd(0x0c, ...new Array(4).fill([bits & 0xff, (bits >>> 8) & 0xff, (bits >>> 16) & 0xff, bits >>> 24]).flat());
+  const POS_INF = splat4(0x7f800000);
+  const NEG_INF = splat4(0xff800000);
   const zero = simd(0x0c, ...new Array(16).fill(0));
 
   // Term k = (r*kw + c)*ci + i: tap (r, c) row-major, then input channel i (the summation order).
@@ -173,7 +189,8 @@ export function convReluPoolModule(g: ConvReluPoolGeometry, layout: ConvReluPool
     }
     for (let p = 0; p < np; p++) {
       for (let v = 0; v < vecs; v++) {
-        if (biasLast) emit(get(L.zo), get(ZERO), get(acc(p, v)), get(bv(v)), f32x4add, f32x4pmax, store((p * co + v * 4) * 4));
+        if (preRelu) emit(get(L.zo), POS_INF, NEG_INF, get(acc(p, v)), get(bv(v)), f32x4add, f32x4pmax, f32x4pmin, store((p * co + v * 4) * 4));
+        else if (biasLast) emit(get(L.zo), get(ZERO), get(acc(p, v)), get(bv(v)), f32x4add, f32x4pmax, store((p * co + v * 4) * 4));
         else emit(get(L.zo), get(acc(p, v)), get(ZERO), i32x4maxS, store((p * co + v * 4) * 4));
       }
     }
@@ -207,31 +224,33 @@ export function convReluPoolModule(g: ConvReluPoolGeometry, layout: ConvReluPool
     }
     emit(op.end);
     emit(get(L.xi), op.i32((kh - 1) * w * ci * 4), op.i32add, set(L.xi)); // to the next image
-    // Max-pool of this image: p[py, px, :] = max over the window of z (row-major, as loaded).
-    emit(op.i32(0), set(L.py));
-    emit(op.loop);
-    {
-      emit(op.i32(0), set(L.px));
+    // Max-pool of this image (none with preRelu): p[py, px, :] = max over the window of z (row-major, as loaded).
+    if (!preRelu) {
+      emit(op.i32(0), set(L.py));
       emit(op.loop);
       {
-        // zi = zImg + (py*pool*zw + px*pool)*co*4
-        emit(get(L.zImg), get(L.py), op.i32(pool * zw * co * 4), op.i32mul, op.i32add, get(L.px), op.i32(pool * co * 4), op.i32mul, op.i32add, set(L.zi));
-        for (let v = 0; v < vecs; v++) {
-          emit(get(L.po));
-          for (let i = 0; i < pool * pool; i++) {
-            const off = (Math.floor(i / pool) * zw + (i % pool)) * co * 4 + v * 16;
-            emit(get(L.zi), load(off));
-            if (i > 0) emit(f32x4max);
+        emit(op.i32(0), set(L.px));
+        emit(op.loop);
+        {
+          // zi = zImg + (py*pool*zw + px*pool)*co*4
+          emit(get(L.zImg), get(L.py), op.i32(pool * zw * co * 4), op.i32mul, op.i32add, get(L.px), op.i32(pool * co * 4), op.i32mul, op.i32add, set(L.zi));
+          for (let v = 0; v < vecs; v++) {
+            emit(get(L.po));
+            for (let i = 0; i < pool * pool; i++) {
+              const off = (Math.floor(i / pool) * zw + (i % pool)) * co * 4 + v * 16;
+              emit(get(L.zi), load(off));
+              if (i > 0) emit(f32x4max);
+            }
+            emit(store(v * 16));
           }
-          emit(store(v * 16));
+          emit(get(L.po), op.i32(co * 4), op.i32add, set(L.po));
+          emit(get(L.px), op.i32(1), op.i32add, op.tee(L.px), op.i32(pw), op.i32ltU, op.brIf(0));
         }
-        emit(get(L.po), op.i32(co * 4), op.i32add, set(L.po));
-        emit(get(L.px), op.i32(1), op.i32add, op.tee(L.px), op.i32(pw), op.i32ltU, op.brIf(0));
+        emit(op.end);
+        emit(get(L.py), op.i32(1), op.i32add, op.tee(L.py), op.i32(ph), op.i32ltU, op.brIf(0));
       }
       emit(op.end);
-      emit(get(L.py), op.i32(1), op.i32add, op.tee(L.py), op.i32(ph), op.i32ltU, op.brIf(0));
     }
-    emit(op.end);
     emit(get(L.b), op.i32(1), op.i32add, op.tee(L.b), get(N), op.i32ltU, op.brIf(0));
   }
   emit(op.end, op.end); // images, n == 0 guard
@@ -253,20 +272,20 @@ export function wasmMemoryOf(backend: unknown): WebAssembly.Memory | null {
   return memory instanceof WebAssembly.Memory && memory.buffer instanceof ArrayBuffer ? memory : null;
 }
 
-function runFor(g: ConvReluPoolGeometry, layout: ConvReluPoolLayout, biasLast: boolean, memory: WebAssembly.Memory): Run {
+function runFor(g: ConvReluPoolGeometry, layout: ConvReluPoolLayout, biasLast: boolean, preRelu: boolean, memory: WebAssembly.Memory): Run {
   let byGeometry = instances.get(memory);
   if (byGeometry === undefined) instances.set(memory, (byGeometry = new Map()));
-  const key = JSON.stringify([g, layout, biasLast]);
+  const key = JSON.stringify([g, layout, biasLast, preRelu]);
   let run = byGeometry.get(key);
   if (run === undefined) {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(convReluPoolModule(g, layout, biasLast)), { env: { memory } });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(convReluPoolModule(g, layout, biasLast, preRelu)), { env: { memory } });
     run = instance.exports.run as Run;
     byGeometry.set(key, run);
   }
   return run;
 }
 
-/** Inputs x [N,H,W,Ci], filter [kh,kw,Ci,Co], bias [Co] (float32); outputs [z, p]. */
+/** Inputs x [N,H,W,Ci], filter [kh,kw,Ci,Co], bias [Co] (float32); outputs [z, p] ([z] with preRelu). */
 function convReluPool({ inputs, backend, attrs }: { inputs: { x: tf.TensorInfo; filter: tf.TensorInfo; bias: tf.TensorInfo }; backend: BackendWasm; attrs: ConvReluPoolAttrs }): tf.TensorInfo[] {
   const { x, filter, bias } = inputs;
   const { pool } = attrs;
@@ -279,15 +298,17 @@ function convReluPool({ inputs, backend, attrs }: { inputs: { x: tf.TensorInfo; 
   const [kh, kw, , co] = filter.shape;
   const zh = h - kh + 1;
   const zw = w - kw + 1;
+  const preRelu = attrs.preRelu === true;
+  if (preRelu && attrs.biasLast !== true) throw new Error(`${CONV_RELU_POOL}: preRelu needs biasLast`);
   const z = backend.makeOutput([n, zh, zw, co], 'float32');
-  const p = backend.makeOutput([n, Math.floor(zh / pool), Math.floor(zw / pool), co], 'float32');
+  const p = preRelu ? null : backend.makeOutput([n, Math.floor(zh / pool), Math.floor(zw / pool), co], 'float32');
   const heap = backend as unknown as WasmHeap;
   const at = (t: tf.TensorInfo) => heap.dataIdMap.get(t.dataId)!.memoryOffset;
   const g: ConvReluPoolGeometry = { h, w, ci, kh, kw, co, pool };
   const chosen = convReluPoolLayout(g);
   const layout: ConvReluPoolLayout = { cols: attrs.cols ?? chosen.cols, filterInLocals: attrs.filterInLocals ?? chosen.filterInLocals };
-  runFor(g, layout, attrs.biasLast === true, memory)(n, at(x), at(filter), at(bias), at(z), at(p));
-  return [z, p];
+  runFor(g, layout, attrs.biasLast === true, preRelu, memory)(n, at(x), at(filter), at(bias), at(z), p === null ? 0 : at(p));
+  return p === null ? [z] : [z, p];
 }
 
 export const convReluPoolConfig: tf.KernelConfig = { kernelName: CONV_RELU_POOL, backendName: 'wasm', kernelFunc: convReluPool as unknown as tf.KernelFunc };

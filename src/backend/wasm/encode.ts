@@ -79,6 +79,17 @@ export const op = {
   f32zero: [0x43, 0, 0, 0, 0],
   f32ne: [0x5c],
   f32gt: [0x5e],
+  f32lt: [0x5d],
+  f32add: [0x92],
+  f32sub: [0x93],
+  f32mul: [0x94],
+  f32div: [0x95],
+  f32min: [0x96], // IEEE 754-2019 minimum: NaN if either is NaN, -0 < +0 (as Math.min)
+  f32max: [0x97], // IEEE 754-2019 maximum: NaN if either is NaN, -0 < +0 (as Math.max)
+  /** f32.const of the float32 nearest v (v should already be a float32 value). */
+  f32const: (v: number) => [0x43, ...new Uint8Array(Float32Array.of(v).buffer)],
+  i32ltS: [0x48],
+  i32geS: [0x4e],
   f64add: [0xa0],
   f64sub: [0xa1],
   f64mul: [0xa2],
@@ -94,6 +105,16 @@ export const v128store64lane0 = (offset: number) => op.simd(0x5b, 0, ...uleb(off
 export const shuffleHigh = op.simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
 // Lanes 0,1 of the first float32x4 then lanes 0,1 of the second.
 export const shuffleLows = op.simd(0x0d, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+export const f32x4splat = op.simd(0x13);
+export const f32x4extract = (lane: number) => op.simd(0x1f, lane);
+export const f32x4ne = op.simd(0x42);
+export const f32x4add = op.simd(0xe4);
+export const f32x4sub = op.simd(0xe5);
+export const f32x4mul = op.simd(0xe6);
+export const f32x4div = op.simd(0xe7);
+export const f32x4min = op.simd(0xe8); // lane-wise f32.min (not pmin)
+export const f32x4max = op.simd(0xe9); // lane-wise f32.max (not pmax)
+export const v128anyTrue = op.simd(0x53);
 export const f64x2splat = op.simd(0x14);
 export const f64x2extract = (lane: number) => op.simd(0x21, lane);
 export const f64x2replace = (lane: number) => op.simd(0x22, lane);
@@ -118,15 +139,15 @@ export const v128xor = op.simd(0x51);
 
 
 /**
- * A module importing `env.memory` and exporting one function `run` with no result, of `params`
- * i32 parameters or of the parameter types listed (I32, F64, ...).
+ * A module importing `env.memory` and exporting one function `run` with no result (or the
+ * `results` types listed), of `params` i32 parameters or of the parameter types listed (I32, F64, ...).
  */
-export function moduleBytes(params: number | number[], locals: number[][], code: number[]): Uint8Array<ArrayBuffer> {
+export function moduleBytes(params: number | number[], locals: number[][], code: number[], results: number[] = []): Uint8Array<ArrayBuffer> {
   const body = [...vec(locals), ...code];
   const types = typeof params === 'number' ? new Array<number>(params).fill(I32) : params;
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(types.map((t) => [t])), 0]])), // type: (params) -> ()
+    ...section(1, vec([[0x60, ...vec(types.map((t) => [t])), ...vec(results.map((t) => [t]))]])), // type: (params) -> (results)
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])), // import memory, min 0, no max
     ...section(3, vec([[0]])), // one function of type 0
     ...section(7, vec([[...name('run'), 0x00, 0]])), // exported as "run"
