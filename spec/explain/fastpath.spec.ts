@@ -3,12 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import { autodiffGradients, closedFormGradients, explainAll, type ExplainOptions } from '../../src/explain/explain.ts';
 import { minMaxNormalize } from '../../src/explain/normalize.ts';
 import { resizeLinear } from '../../src/explain/resize.ts';
-import { PARAM_NAMES } from '../../src/model/cnn.ts';
-import { disposeParams, initWeights, toTensors } from '../../src/model/params.ts';
-import type { WeightSet } from '../../src/model/layout.ts';
+import { disposeParams, toTensors } from '../../src/model/params.ts';
 import { rng } from '../../src/data/rng.ts';
 import { EXPLAINER_NAMES } from '../../src/results/types.ts';
 import { specBackend } from '../support/backend.ts';
+import { firstDiff, stressImages, stressWeights } from './bitwise-support.ts';
 
 // The fast explain path against the general one: the closed-form gradient against tf.grad of
 // the head, and the fused post-processing against the separate steps; bit for bit, NaN equal to
@@ -18,33 +17,8 @@ import { specBackend } from '../support/backend.ts';
 const ALL = [...EXPLAINER_NAMES];
 let backend = '';
 
-function bits(a: Float32Array): Uint32Array {
-  // One NaN pattern, so that NaN payloads (which nothing reads) do not count.
-  return Uint32Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length), (b, i) => (Number.isNaN(a[i]) ? 0x7fc00000 : b));
-}
-
-function firstDiff(a: Float32Array, b: Float32Array): string | null {
-  if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
-  const x = bits(a);
-  const y = bits(b);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return `index ${i}: ${a[i]} vs ${b[i]}`;
-  return null;
-}
-
-function weights(seed: number, scale: number, pruned: number): WeightSet {
-  const w = initWeights(seed);
-  const r = rng(seed, 'fastpath-prune');
-  for (const name of PARAM_NAMES) {
-    w[name] = w[name].map((v) => (name.endsWith('.weight') && r.next() < pruned ? (r.next() < 0.5 ? 0 : -0) : v * scale));
-  }
-  return w;
-}
-
-function images(seed: number, n: number, quantised: boolean): Float32Array {
-  const r = rng(seed, 'fastpath-images');
-  // Quantised images (few grey levels, many zeros) make ties in the pooling windows likely.
-  return Float32Array.from({ length: n * 784 }, () => (quantised ? Math.floor(r.next() * 3) : r.next() * 3 - 0.5));
-}
+const weights = (seed: number, scale: number, pruned: number) => stressWeights(seed, scale, pruned, 'fastpath');
+const images = (seed: number, n: number, quantised: boolean) => stressImages(seed, n, quantised, 'fastpath');
 
 describe('fast explain path vs the general path', () => {
   let tensorsBefore = 0;

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { closedFormGradients, explainAll, wasmCompiles, type ExplainAllResult, type ExplainOptions } from '../../src/explain/explain.ts';
-import { PARAM_NAMES, conv2Activations, conv2ActivationsNoGrad } from '../../src/model/cnn.ts';
-import { disposeParams, initWeights, toTensors } from '../../src/model/params.ts';
+import { conv2Activations, conv2ActivationsNoGrad } from '../../src/model/cnn.ts';
+import { disposeParams, toTensors } from '../../src/model/params.ts';
 import type { WeightSet } from '../../src/model/layout.ts';
 import { rng } from '../../src/data/rng.ts';
 import { EXPLAINER_NAMES } from '../../src/results/types.ts';
 import { specBackend } from '../support/backend.ts';
+import { firstDiff, stressImages, stressWeights } from './bitwise-support.ts';
 import { closedFormGradientsWasm } from '../../src/explain/wasm/closed-form.ts';
 
 // The default explain path (WebAssembly kernels of src/explain/wasm/ and, on the wasm backend,
@@ -18,31 +19,8 @@ import { closedFormGradientsWasm } from '../../src/explain/wasm/closed-form.ts';
 
 const ALL = [...EXPLAINER_NAMES];
 
-function bits(a: Float32Array): Uint32Array {
-  return Uint32Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length), (b, i) => (Number.isNaN(a[i]) ? 0x7fc00000 : b));
-}
-
-function firstDiff(a: Float32Array, b: Float32Array): string | null {
-  if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
-  const x = bits(a);
-  const y = bits(b);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return `index ${i}: ${a[i]} vs ${b[i]}`;
-  return null;
-}
-
-function weights(seed: number, scale: number, pruned: number): WeightSet {
-  const w = initWeights(seed);
-  const r = rng(seed, 'wasm-path-prune');
-  for (const name of PARAM_NAMES) {
-    w[name] = w[name].map((v) => (name.endsWith('.weight') && r.next() < pruned ? (r.next() < 0.5 ? 0 : -0) : v * scale));
-  }
-  return w;
-}
-
-function images(seed: number, n: number, quantised: boolean): Float32Array {
-  const r = rng(seed, 'wasm-path-images');
-  return Float32Array.from({ length: n * 784 }, () => (quantised ? Math.floor(r.next() * 3) : r.next() * 3 - 0.5));
-}
+const weights = (seed: number, scale: number, pruned: number) => stressWeights(seed, scale, pruned, 'wasm-path');
+const images = (seed: number, n: number, quantised: boolean) => stressImages(seed, n, quantised, 'wasm-path');
 
 function compare(got: ExplainAllResult, want: ExplainAllResult, label: string): void {
   expect(Array.from(got.targets), label).toEqual(Array.from(want.targets));
