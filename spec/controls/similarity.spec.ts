@@ -1,6 +1,7 @@
 import { sampleRankCorrelation } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { rankMaps, rankSimilarity, rankSimilarityTo } from '../../src/controls/similarity.ts';
+import { mulberry32 } from '../support/mulberry32.ts';
 
 // Expected values by hand: rho = Pearson r of the average ranks.
 describe('rankSimilarity (Spearman, average ranks)', () => {
@@ -37,17 +38,7 @@ function library(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
   return Number.isNaN(rho) ? null : Math.min(1, Math.max(-1, rho));
 }
 
-/** mulberry32, so a failure reproduces. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const generator = mulberry32;
 
 describe('rankSimilarity / rankMaps + rankSimilarityTo: simple-statistics sampleRankCorrelation to the bit', () => {
   const LEVELS = [0, -0, 0.25, 0.5, 1, -0.5, 1e-30, 3];

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { LOCALISATION_METRICS, scoreLocalisation, type LocalisationOptions } from '../../src/metrics/localisation/index.ts';
 import { Ranking } from '../../src/metrics/localisation/ranking.ts';
 import { LOCALISATION_METRIC_NAMES } from '../../src/results/types.ts';
+import { mulberry32 } from '../support/mulberry32.ts';
 
 // The scorer's shared ranking (ranking.ts) against each metric computing alone: the same floats,
 // bit for bit, on heatmaps full of ties (few distinct values, -0 and +0, all-zero maps, a few
@@ -10,17 +11,7 @@ import { LOCALISATION_METRIC_NAMES } from '../../src/results/types.ts';
 
 const P = 784;
 
-/** mulberry32: a small seeded generator, so a failure reproduces. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const generator = mulberry32;
 
 const LEVELS = [0, -0, 0.25, 0.5, 1, -0.5, 1e-30, 3];
 

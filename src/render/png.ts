@@ -144,12 +144,16 @@ export function composeExamples(examples: readonly HeatmapExample[], opts: Examp
   return { width, height, channels: 3, data };
 }
 
-/** Writes the example grid as a PNG (creating the folder); returns its pixel size. */
-export function writeExamplesPng(path: string, examples: readonly HeatmapExample[], opts: ExamplesGridOptions = {}): { width: number; height: number } {
-  const image = composeExamples(examples, opts);
+/** Writes an image as a PNG (creating the folder); returns its pixel size. */
+function writeImagePng(path: string, image: RasterImage): { width: number; height: number } {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, encodePng(image));
   return { width: image.width, height: image.height };
+}
+
+/** Writes the example grid as a PNG (creating the folder); returns its pixel size. */
+export function writeExamplesPng(path: string, examples: readonly HeatmapExample[], opts: ExamplesGridOptions = {}): { width: number; height: number } {
+  return writeImagePng(path, composeExamples(examples, opts));
 }
 
 /** One row of the every-method grid: the noisy input, then one heatmap per source (values in [0, 1]; non-finite drawn as 0). */
@@ -210,8 +214,5 @@ export function composeMethodsGrid(rows: readonly MethodsGridRow[], opts: Exampl
 
 /** Writes the every-method grid as a PNG (creating the folder); returns its pixel size. */
 export function writeMethodsGridPng(path: string, rows: readonly MethodsGridRow[], opts: ExamplesGridOptions = {}): { width: number; height: number } {
-  const image = composeMethodsGrid(rows, opts);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, encodePng(image));
-  return { width: image.width, height: image.height };
+  return writeImagePng(path, composeMethodsGrid(rows, opts));
 }
