@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { CONV_RELU_POOL_GRAD } from '../../src/backend/kernels/conv-relu-pool-grad.ts';
 import { blockLoop, type BlockGeometry } from '../../src/backend/kernels/conv-relu-pool-grad-loop.ts';
-import { blockLoopModule, wasmBlockLoop } from '../../src/backend/wasm/block-grad-simd.ts';
+import { blockLoopLayout, blockLoopModule, wasmBlockLoop, type BlockLoopLayout, type WasmBlockLoop } from '../../src/backend/wasm/block-grad-simd.ts';
 import { on, runKernel, sparse, uniform } from './support.ts';
 
 // The WebAssembly SIMD form of PrunecamConvReluPoolGrad's loop (the wasm backend's) against the
@@ -75,11 +75,60 @@ describe('PrunecamConvReluPoolGrad: wasm (SIMD loop) = cpu (JS loop), bit for bi
     const f = new Float32Array(big.buffer);
     const at = { dp: 1024, z: 8192, p: 24576, x: 32768, w: 45056, dw: 47104, db: 48640, dx: 49152 };
     f.set(DP, at.dp / 4); f.set(Z, at.z / 4); f.set(P, at.p / 4); f.set(X, at.x / 4); f.set(W, at.w / 4);
-    wasmBlockLoop(g, big)(n, at.dp, at.z, at.p, at.x, at.w, at.dw, at.db, at.dx);
     const DW = new Float32Array(288);
     for (let t = 0; t < 36; t++) for (let o = 0; o < 8; o++) DW[t * 8 + o] = dwT[o * 36 + t];
-    expect(bits(f.slice(at.dw / 4, at.dw / 4 + 288))).toEqual(bits(DW));
-    expect(bits(f.slice(at.db / 4, at.db / 4 + 8))).toEqual(bits(Float32Array.from(db)));
-    expect(bits(f.slice(at.dx / 4, at.dx / 4 + dx.length))).toEqual(bits(dx));
+    // The chosen layout (conv2 with dL/dx: its vectors in globals) and the other one, each twice
+    // in a row on the same instance (globals keep their values between calls; every call must
+    // start its sums afresh).
+    expect(blockLoopLayout(g).vectorsIn).toBe('globals');
+    expect(blockLoopLayout({ ...g, ci: 1, ch: 4, h: 28, w: 28, zh: 26, zw: 26, ph: 13, pw: 13, inputGrad: false }).vectorsIn).toBe('locals');
+    for (const layout of [undefined, { vectorsIn: 'locals' }, { vectorsIn: 'globals' }] as Array<BlockLoopLayout | undefined>) {
+      const run = layout === undefined ? wasmBlockLoop(g, big) : (new WebAssembly.Instance(new WebAssembly.Module(blockLoopModule(g, layout)), { env: { memory: big } }).exports.run as WasmBlockLoop);
+      for (let call = 0; call < 2; call++) {
+        f.fill(0, at.dx / 4, at.dx / 4 + dx.length);
+        run(n, at.dp, at.z, at.p, at.x, at.w, at.dw, at.db, at.dx);
+        expect(bits(f.slice(at.dw / 4, at.dw / 4 + 288)), `${layout?.vectorsIn ?? 'default'} dW`).toEqual(bits(DW));
+        expect(bits(f.slice(at.db / 4, at.db / 4 + 8))).toEqual(bits(Float32Array.from(db)));
+        expect(bits(f.slice(at.dx / 4, at.dx / 4 + dx.length))).toEqual(bits(dx));
+      }
+    }
+  });
+
+  it('property: both layouts (vectors in locals, in globals) give the same bits on random blocks', () => {
+    fc.assert(
+      fc.property(geometry, ({ n, h, w, ci, co, kh, kw, pool, inputGrad, seed }) => {
+        const zh = h - kh + 1, zw = w - kw + 1, ph = Math.floor(zh / pool), pw = Math.floor(zw / pool);
+        const g: BlockGeometry = { ph, pw, ch: co, zh, zw, h, w, ci, kh, kw, pool, inputGrad };
+        const nn = Math.max(n, 1);
+        const Z = uniform(nn * zh * zw * co, seed, -1, 1, 'gz').map((v) => Math.max(0, v));
+        const P = new Float32Array(nn * ph * pw * co);
+        for (let i = 0; i < P.length; i++) {
+          const o = i % co, px = Math.floor(i / co) % pw, py = Math.floor(i / (co * pw)) % ph, b = Math.floor(i / (co * pw * ph));
+          let m = -Infinity;
+          for (let r = 0; r < pool; r++) for (let c = 0; c < pool; c++) m = Math.max(m, Z[((b * zh + pool * py + r) * zw + pool * px + c) * co + o]);
+          P[i] = m;
+        }
+        const arrays = [sparse(P.length, seed, 0.3, -1, 1, 'gdp'), Z, P, uniform(nn * h * w * ci, seed, -1, 1, 'gx'), uniform(kh * kw * ci * co, seed, -1, 1, 'gw')];
+        const outs = (layout: BlockLoopLayout) => {
+          const memory = new WebAssembly.Memory({ initial: 4 });
+          const f = new Float32Array(memory.buffer);
+          let next = 64;
+          const put = (a: Float32Array | number) => {
+            const length = typeof a === 'number' ? a : a.length;
+            const o = next;
+            if (typeof a !== 'number') f.set(a, o / 4);
+            next += length * 4 + 64;
+            return o;
+          };
+          const [dp, z, p, x, wt] = arrays.map(put);
+          const [dw, db, dx] = [put(kh * kw * ci * co), put(co), put(nn * h * w * ci)];
+          const run = new WebAssembly.Instance(new WebAssembly.Module(blockLoopModule(g, layout)), { env: { memory } }).exports.run as (...a: number[]) => void;
+          run(n, dp, z, p, x, wt, dw, db, inputGrad ? dx : 0);
+          return [f.slice(dw / 4, dw / 4 + kh * kw * ci * co), f.slice(db / 4, db / 4 + co), f.slice(dx / 4, dx / 4 + nn * h * w * ci)].map(bits);
+        };
+        expect(outs({ vectorsIn: 'globals' })).toEqual(outs({ vectorsIn: 'locals' }));
+      }),
+      { numRuns: 60 },
+    );
   });
 });

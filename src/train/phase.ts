@@ -5,6 +5,7 @@ import type { Params } from '../model/cnn.ts';
 import type { LrStep, ProtocolConfig } from '../protocol/types.ts';
 import { epochsOf, lrAt } from '../protocol/resolve.ts';
 import { Sgd } from './sgd.ts';
+import { heapTrainer } from './heap-step.ts';
 import { trainStep, type MaskTensors } from './step.ts';
 
 /** A non-finite loss: the run stops here; finished levels stay on disk. */
@@ -40,6 +41,8 @@ export interface PhaseOptions {
   firstEpoch: number;
   masks: MaskTensors;
   onProgress?: (p: PhaseProgress) => void;
+  /** false runs every step through the kernels (trainStep) even where the heap trainer runs (the specs compare the two). */
+  heapStep?: boolean;
 }
 
 /**
@@ -56,6 +59,8 @@ export function trainPhase(params: Params, o: PhaseOptions): { params: Params; e
   const epochLosses: number[] = [];
   const noiseLevel = o.level === 'pretrain' ? -1 : o.level;
   const makeBatch = noisyBatchMaker(train, config.data.noise, config.data.normalize, batchSize);
+  // The step on the wasm heap where it runs (the same bits as trainStep, without the engine's bookkeeping).
+  const heap = o.heapStep === false ? null : heapTrainer(params, o.masks, batchSize, [28, 28, 1]);
   try {
     for (let e = 0; e < epochs; e++) {
       const epoch = o.firstEpoch + e;
@@ -63,31 +68,41 @@ export function trainPhase(params: Params, o: PhaseOptions): { params: Params; e
       const order = epochOrder(seed, epoch, train.n);
       const noise = trainNoiseRng(seed, noiseLevel, epoch);
       const losses: tf.Scalar[] = [];
+      const heapLosses = new Float32Array(stepsTotal);
       const t0 = performance.now();
       let step = 0;
       let seen = 0;
       for (const idx of batchesOf(order, batchSize)) {
         const b = makeBatch(idx, noise);
-        const xt = tf.tensor4d(b.images, [idx.length, 28, 28, 1]);
-        const yt = tf.tensor1d(b.labels, 'int32');
-        const r = trainStep(params, xt, yt, sgd, { lr, momentum, weightDecay }, o.masks);
-        tf.dispose([xt, yt]);
-        params = r.params;
-        losses.push(r.loss);
+        if (heap !== null) {
+          heapLosses[step] = heap.step(b.images, b.labels, idx.length, { lr, momentum, weightDecay });
+        } else {
+          const xt = tf.tensor4d(b.images, [idx.length, 28, 28, 1]);
+          const yt = tf.tensor1d(b.labels, 'int32');
+          const r = trainStep(params, xt, yt, sgd, { lr, momentum, weightDecay }, o.masks);
+          tf.dispose([xt, yt]);
+          params = r.params;
+          losses.push(r.loss);
+        }
         step++;
         seen += idx.length;
         if (o.onProgress && (step % 20 === 0 || step === stepsTotal)) {
           o.onProgress({ epoch: e + 1, epochsTotal: epochs, step, stepsTotal, imagesPerS: seen / ((performance.now() - t0) / 1000) });
         }
       }
-      const values = Array.from(tf.tidy(() => tf.stack(losses).dataSync()));
+      const values = heap !== null ? Array.from(heapLosses.subarray(0, step)) : Array.from(tf.tidy(() => tf.stack(losses).dataSync()));
       tf.dispose(losses);
       const bad = values.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new NonFiniteLossError(seed, o.level, epoch, bad + 1, values[bad]);
       epochLosses.push(values.reduce((a, b) => a + b, 0) / values.length);
     }
+    if (heap !== null) {
+      tf.dispose(Object.values(params));
+      params = heap.finish();
+    }
   } finally {
     sgd.dispose();
+    heap?.dispose();
   }
   return { params, epochLosses };
 }

@@ -258,7 +258,9 @@ export function convReluPoolModule(g: ConvReluPoolGeometry, layout: ConvReluPool
   return moduleBytes(6, [[...uleb(nI32), I32], [...uleb(nV), V128]], c);
 }
 
-type Run = (n: number, x: number, filter: number, bias: number, z: number, p: number) => void;
+/** run(n, x, filter, bias, z, p): the block's forward for n images; every array a byte offset into the memory (p 0 with preRelu). */
+export type ConvReluPoolRun = (n: number, x: number, filter: number, bias: number, z: number, p: number) => void;
+type Run = ConvReluPoolRun;
 const instances = new WeakMap<WebAssembly.Memory, Map<string, Run>>();
 
 interface WasmHeap {
@@ -270,6 +272,14 @@ interface WasmHeap {
 export function wasmMemoryOf(backend: unknown): WebAssembly.Memory | null {
   const memory = (backend as Partial<WasmHeap>).wasm?.asm?.memory;
   return memory instanceof WebAssembly.Memory && memory.buffer instanceof ArrayBuffer ? memory : null;
+}
+
+/**
+ * The compiled forward for a geometry on `memory` (cached per memory, geometry and variant): what
+ * the kernel runs, for callers that keep their arrays on the heap themselves (src/train/heap-step.ts).
+ */
+export function convReluPoolRun(g: ConvReluPoolGeometry, memory: WebAssembly.Memory, variant: { biasLast?: boolean; preRelu?: boolean } = {}): ConvReluPoolRun {
+  return runFor(g, convReluPoolLayout(g), variant.biasLast === true, variant.preRelu === true, memory);
 }
 
 function runFor(g: ConvReluPoolGeometry, layout: ConvReluPoolLayout, biasLast: boolean, preRelu: boolean, memory: WebAssembly.Memory): Run {
@@ -314,7 +324,7 @@ function convReluPool({ inputs, backend, attrs }: { inputs: { x: tf.TensorInfo; 
 export const convReluPoolConfig: tf.KernelConfig = { kernelName: CONV_RELU_POOL, backendName: 'wasm', kernelFunc: convReluPool as unknown as tf.KernelFunc };
 
 /** Whether the active backend can run the kernel on these shapes (else use the standard ops). */
-export function canConvReluPool(x: tf.Tensor, filter: tf.Tensor, pool: number): boolean {
+export function canConvReluPool(x: Pick<tf.Tensor, 'shape'>, filter: Pick<tf.Tensor, 'shape'>, pool: number): boolean {
   if (tf.getKernel(CONV_RELU_POOL, tf.getBackend()) === undefined) return false;
   return convReluPoolFits(x.shape, filter.shape, pool) && wasmMemoryOf(tf.backend()) !== null && simdCompiles();
 }

@@ -99,6 +99,59 @@ interface WasmHeap {
   dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
 }
 
+/** The kernel's sizes: n rows of f features, o classes; `indices`: targets are class indices [n] (else rows [n, o]), of `targetsDtype`. */
+export interface DenseSoftmaxSizes {
+  n: number;
+  f: number;
+  o: number;
+  indices: boolean;
+  targetsDtype: 'float32' | 'int32';
+}
+
+/**
+ * Byte offsets on the heap: inputs x [n, f], w [f, o], bias [o], targets; outputs loss [],
+ * dW [f, o], db [o], dx [n, f]; scratch logits [n, o], dl [n, o], wT [o, f].
+ */
+export interface DenseSoftmaxHeap {
+  x: number;
+  w: number;
+  bias: number;
+  targets: number;
+  loss: number;
+  dW: number;
+  db: number;
+  dx: number;
+  logits: number;
+  dl: number;
+  wT: number;
+}
+
+/**
+ * The kernel's arithmetic on arrays already on the heap: what the kernel runs after allocating
+ * its outputs, and what src/train/heap-step.ts runs on buffers it keeps from step to step.
+ */
+export function denseSoftmaxOnHeap(memory: WebAssembly.Memory, { n, f, o, indices, targetsDtype }: DenseSoftmaxSizes, at: DenseSoftmaxHeap): void {
+  const f32 = (offset: number, length: number) => new Float32Array(memory.buffer, offset, length);
+  const W = f32(at.w, f * o);
+  const WT = f32(at.wT, o * f);
+  for (let k = 0; k < f; k++) for (let j = 0; j < o; j++) WT[j * f + k] = W[k * o + j];
+  product(memory, f, o, f, 1, true)(n, at.x, at.w, at.bias, at.logits);
+  const DL = f32(at.dl, n * o);
+  const targetCount = indices ? n : n * o;
+  const targets = targetsDtype === 'int32' ? new Int32Array(memory.buffer, at.targets, targetCount) : f32(at.targets, targetCount);
+  f32(at.loss, 1)[0] = softmaxCrossEntropyValues(n, o, f32(at.logits, n * o), targets, indices, DL);
+  // dW[k, :] = sum over rows i of x[i, k] * dl[i, :]: the "rows" of this product are x's columns.
+  product(memory, n, o, 1, f, false)(f, at.x, at.dl, 0, at.dW);
+  const DB = f32(at.db, o);
+  const fr = Math.fround;
+  for (let j = 0; j < o; j++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s = fr(s + DL[i * o + j]);
+    DB[j] = s;
+  }
+  product(memory, o, f, o, 1, false)(n, at.dl, at.wT, 0, at.dx);
+}
+
 /** x [N, F], w [F, O], bias [O] (float32), targets int32 class indices [N] or [N, O]. Outputs [loss, dW, db, dx]. */
 function denseSoftmaxCrossEntropy({ inputs, backend }: { inputs: Inputs; backend: BackendWasm }): tf.TensorInfo[] {
   const { x, w, bias, targets } = inputs;
@@ -109,9 +162,9 @@ function denseSoftmaxCrossEntropy({ inputs, backend }: { inputs: Inputs; backend
   const fits =
     x.shape.length === 2 && w.shape.length === 2 && w.shape[0] === f && bias.shape.join() === String(o) &&
     [x, w, bias].every((t) => t.dtype === 'float32') &&
-    (indices ? targets.shape[0] === n && targets.dtype === 'int32' : targets.shape.join() === [n, o].join());
+    (indices ? targets.shape[0] === n && targets.dtype === 'int32' : targets.shape.join() === [n, o].join() && (targets.dtype === 'float32' || targets.dtype === 'int32'));
   if (!fits || memory === null) {
-    throw new Error(`${DENSE_SOFTMAX_CROSS_ENTROPY}: needs float32 x [N, F], w [F, O], bias [O] and targets int32 [N] or [N, O] on the unthreaded wasm backend; got x [${x.shape}], w [${w.shape}], bias [${bias.shape}], ${targets.dtype} targets [${targets.shape}]`);
+    throw new Error(`${DENSE_SOFTMAX_CROSS_ENTROPY}: needs float32 x [N, F], w [F, O], bias [O] and targets int32 [N] or float32/int32 [N, O] on the unthreaded wasm backend; got x [${x.shape}], w [${w.shape}], bias [${bias.shape}], ${targets.dtype} targets [${targets.shape}]`);
   }
   // Allocate everything first: an allocation may grow the memory and detach earlier views.
   const loss = backend.makeOutput([], 'float32');
@@ -122,24 +175,9 @@ function denseSoftmaxCrossEntropy({ inputs, backend }: { inputs: Inputs; backend
   const dl = backend.makeOutput([n, o], 'float32');
   const wT = backend.makeOutput([o, f], 'float32');
   const at = (t: tf.TensorInfo) => (backend as unknown as WasmHeap).dataIdMap.get(t.dataId)!.memoryOffset;
-  const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
   try {
-    const W = view(w);
-    const WT = view(wT);
-    for (let k = 0; k < f; k++) for (let j = 0; j < o; j++) WT[j * f + k] = W[k * o + j];
-    product(memory, f, o, f, 1, true)(n, at(x), at(w), at(bias), at(logits));
-    const DL = view(dl);
-    view(loss)[0] = softmaxCrossEntropyValues(n, o, view(logits), backend.typedArrayFromHeap(targets) as Int32Array | Float32Array, indices, DL);
-    // dW[k, :] = sum over rows i of x[i, k] * dl[i, :]: the "rows" of this product are x's columns.
-    product(memory, n, o, 1, f, false)(f, at(x), at(dl), 0, at(dW));
-    const DB = view(db);
-    const fr = Math.fround;
-    for (let j = 0; j < o; j++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s = fr(s + DL[i * o + j]);
-      DB[j] = s;
-    }
-    product(memory, o, f, o, 1, false)(n, at(dl), at(wT), 0, at(dx));
+    const heap = { x: at(x), w: at(w), bias: at(bias), targets: at(targets), loss: at(loss), dW: at(dW), db: at(db), dx: at(dx), logits: at(logits), dl: at(dl), wT: at(wT) };
+    denseSoftmaxOnHeap(memory, { n, f, o, indices, targetsDtype: targets.dtype as 'float32' | 'int32' }, heap);
   } finally {
     for (const t of [logits, dl, wT]) backend.disposeData(t.dataId);
   }
@@ -155,7 +193,7 @@ export const denseSoftmaxCrossEntropyConfig: tf.KernelConfig = {
 let simdOk: boolean | null = null;
 
 /** Whether the active backend runs the kernel (wasm, unthreaded, SIMD) for these labels. */
-export function canDenseSoftmax(labels: tf.Tensor): boolean {
+export function canDenseSoftmax(labels: Pick<tf.Tensor, 'rank' | 'dtype'>): boolean {
   if (tf.getKernel(DENSE_SOFTMAX_CROSS_ENTROPY, tf.getBackend()) === undefined || wasmMemoryOf(tf.backend()) === null) return false;
   if (labels.rank === 1 ? labels.dtype !== 'int32' : labels.rank !== 2) return false;
   if (simdOk === null) {

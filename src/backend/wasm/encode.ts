@@ -142,14 +142,17 @@ export const v128xor = op.simd(0x51);
  * A module importing `env.memory` and exporting one function `run` with no result (or the
  * `results` types listed), of `params` i32 parameters or of the parameter types listed (I32, F64, ...).
  */
-export function moduleBytes(params: number | number[], locals: number[][], code: number[], results: number[] = []): Uint8Array<ArrayBuffer> {
+export function moduleBytes(params: number | number[], locals: number[][], code: number[], results: number[] = [], v128Globals = 0): Uint8Array<ArrayBuffer> {
   const body = [...vec(locals), ...code];
   const types = typeof params === 'number' ? new Array<number>(params).fill(I32) : params;
+  // Mutable v128 globals, zero at instantiation (global.get / global.set by index).
+  const globals = Array.from({ length: v128Globals }, () => [V128, 0x01, ...v128zero, 0x0b]);
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec(types.map((t) => [t])), ...vec(results.map((t) => [t]))]])), // type: (params) -> (results)
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])), // import memory, min 0, no max
     ...section(3, vec([[0]])), // one function of type 0
+    ...(v128Globals > 0 ? section(6, vec(globals)) : []),
     ...section(7, vec([[...name('run'), 0x00, 0]])), // exported as "run"
     ...section(10, vec([[...uleb(body.length), ...body]])),
   ]);
