@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { CONV_RELU_POOL_GRAD } from '../../src/backend/kernels/conv-relu-pool-grad.ts';
 import { blockLoop, type BlockGeometry } from '../../src/backend/kernels/conv-relu-pool-grad-loop.ts';
-import { blockLoopLayout, blockLoopModule, wasmBlockLoop, type BlockLoopLayout, type WasmBlockLoop } from '../../src/backend/wasm/block-grad-simd.ts';
+import { blockLoopLayout, blockLoopModule, positionOuterFits, wasmBlockLoop, type BlockLoopLayout, type WasmBlockLoop } from '../../src/backend/wasm/block-grad-simd.ts';
 import { on, runKernel, sparse, uniform } from './support.ts';
 
 // The WebAssembly SIMD form of PrunecamConvReluPoolGrad's loop (the wasm backend's) against the
@@ -81,7 +81,8 @@ describe('PrunecamConvReluPoolGrad: wasm (SIMD loop) = cpu (JS loop), bit for bi
     // in a row on the same instance (globals keep their values between calls; every call must
     // start its sums afresh).
     expect(blockLoopLayout(g).vectorsIn).toBe('globals');
-    expect(blockLoopLayout({ ...g, ci: 1, ch: 4, h: 28, w: 28, zh: 26, zw: 26, ph: 13, pw: 13, inputGrad: false }).vectorsIn).toBe('locals');
+    expect(blockLoopLayout({ ...g, ci: 1, ch: 4, h: 28, w: 28, zh: 26, zw: 26, ph: 13, pw: 13, inputGrad: false }).order).toBe('position-outer');
+    expect(blockLoopLayout({ ...g, ci: 1, ch: 4, h: 28, w: 28, zh: 26, zw: 26, ph: 13, pw: 13, inputGrad: true }).vectorsIn).toBe('locals');
     for (const layout of [undefined, { vectorsIn: 'locals' }, { vectorsIn: 'globals' }] as Array<BlockLoopLayout | undefined>) {
       const run = layout === undefined ? wasmBlockLoop(g, big) : (new WebAssembly.Instance(new WebAssembly.Module(blockLoopModule(g, layout)), { env: { memory: big } }).exports.run as WasmBlockLoop);
       for (let call = 0; call < 2; call++) {
@@ -94,13 +95,19 @@ describe('PrunecamConvReluPoolGrad: wasm (SIMD loop) = cpu (JS loop), bit for bi
     }
   });
 
-  it('property: both layouts (vectors in locals, in globals) give the same bits on random blocks', () => {
+  // Every layout that applies against the channel-outer loop with locals: random blocks, and
+  // blocks the position-outer loop fits (no dL/dx, 2x2 pooling, 4 or 8 channels).
+  const fitsPositionOuter = fc
+    .record({ n: fc.integer({ min: 0, max: 3 }), h: fc.integer({ min: 4, max: 12 }), w: fc.integer({ min: 4, max: 12 }), ci: fc.integer({ min: 1, max: 6 }), co: fc.constantFrom(4, 8), kh: fc.integer({ min: 1, max: 3 }), kw: fc.integer({ min: 1, max: 3 }), pool: fc.constant(2), inputGrad: fc.constant(false), ties: fc.boolean(), seed: fc.nat() })
+    .filter(({ h, w, kh, kw, pool }) => h - kh + 1 >= pool && w - kw + 1 >= pool);
+  it.each([['random blocks', geometry], ['blocks the position-outer loop fits', fitsPositionOuter]] as const)('property: every layout gives the same bits on %s', (_, blocks) => {
     fc.assert(
-      fc.property(geometry, ({ n, h, w, ci, co, kh, kw, pool, inputGrad, seed }) => {
+      fc.property(blocks, ({ n, h, w, ci, co, kh, kw, pool, inputGrad, ties, seed }) => {
         const zh = h - kh + 1, zw = w - kw + 1, ph = Math.floor(zh / pool), pw = Math.floor(zw / pool);
         const g: BlockGeometry = { ph, pw, ch: co, zh, zw, h, w, ci, kh, kw, pool, inputGrad };
         const nn = Math.max(n, 1);
-        const Z = uniform(nn * zh * zw * co, seed, -1, 1, 'gz').map((v) => Math.max(0, v));
+        const grid = (v: Float32Array) => (ties ? v.map((e) => Math.round(e * 4) / 4) : v);
+        const Z = grid(uniform(nn * zh * zw * co, seed, -1, 1, 'gz')).map((v) => Math.max(0, v));
         const P = new Float32Array(nn * ph * pw * co);
         for (let i = 0; i < P.length; i++) {
           const o = i % co, px = Math.floor(i / co) % pw, py = Math.floor(i / (co * pw)) % ph, b = Math.floor(i / (co * pw * ph));
@@ -108,7 +115,7 @@ describe('PrunecamConvReluPoolGrad: wasm (SIMD loop) = cpu (JS loop), bit for bi
           for (let r = 0; r < pool; r++) for (let c = 0; c < pool; c++) m = Math.max(m, Z[((b * zh + pool * py + r) * zw + pool * px + c) * co + o]);
           P[i] = m;
         }
-        const arrays = [sparse(P.length, seed, 0.3, -1, 1, 'gdp'), Z, P, uniform(nn * h * w * ci, seed, -1, 1, 'gx'), uniform(kh * kw * ci * co, seed, -1, 1, 'gw')];
+        const arrays = [sparse(P.length, seed, 0.3, -1, 1, 'gdp'), Z, P, grid(uniform(nn * h * w * ci, seed, -1, 1, 'gx')), uniform(kh * kw * ci * co, seed, -1, 1, 'gw')];
         const outs = (layout: BlockLoopLayout) => {
           const memory = new WebAssembly.Memory({ initial: 4 });
           const f = new Float32Array(memory.buffer);
@@ -126,7 +133,9 @@ describe('PrunecamConvReluPoolGrad: wasm (SIMD loop) = cpu (JS loop), bit for bi
           run(n, dp, z, p, x, wt, dw, db, inputGrad ? dx : 0);
           return [f.slice(dw / 4, dw / 4 + kh * kw * ci * co), f.slice(db / 4, db / 4 + co), f.slice(dx / 4, dx / 4 + nn * h * w * ci)].map(bits);
         };
-        expect(outs({ vectorsIn: 'globals' })).toEqual(outs({ vectorsIn: 'locals' }));
+        const reference = outs({ vectorsIn: 'locals' });
+        expect(outs({ vectorsIn: 'globals' })).toEqual(reference);
+        if (positionOuterFits(g)) expect(outs({ vectorsIn: 'globals', order: 'position-outer' })).toEqual(reference);
       }),
       { numRuns: 60 },
     );

@@ -44,6 +44,8 @@ export const op = {
   br: (depth: number) => [0x0c, ...uleb(depth)],
   brIf: (depth: number) => [0x0d, ...uleb(depth)],
   get: (l: number) => [0x20, ...uleb(l)],
+  globalGet: (g: number) => [0x23, ...uleb(g)],
+  globalSet: (g: number) => [0x24, ...uleb(g)],
   set: (l: number) => [0x21, ...uleb(l)],
   tee: (l: number) => [0x22, ...uleb(l)],
   i32: (v: number) => [0x41, ...sleb(v)],
@@ -134,6 +136,12 @@ export const i32x4shrS = op.simd(0xac);
 export const f64x2gt = op.simd(0x4a);
 export const v128and = op.simd(0x4e);
 export const v128andnot = op.simd(0x4f);
+export const i32x4extract = (lane: number) => op.simd(0x1b, lane);
+export const i32x4mul = op.simd(0xb5);
+export const i32x4shrU = op.simd(0xad);
+export const i32x4add = op.simd(0xae);
+export const i32x4sub = op.simd(0xb1);
+export const f32x4gt = op.simd(0x44);
 export const v128or = op.simd(0x50);
 export const v128xor = op.simd(0x51);
 
@@ -142,17 +150,17 @@ export const v128xor = op.simd(0x51);
  * A module importing `env.memory` and exporting one function `run` with no result (or the
  * `results` types listed), of `params` i32 parameters or of the parameter types listed (I32, F64, ...).
  */
-export function moduleBytes(params: number | number[], locals: number[][], code: number[], results: number[] = [], v128Globals = 0): Uint8Array<ArrayBuffer> {
+export function moduleBytes(params: number | number[], locals: number[][], code: number[], results: number[] = [], globalTypes: number[] = []): Uint8Array<ArrayBuffer> {
   const body = [...vec(locals), ...code];
   const types = typeof params === 'number' ? new Array<number>(params).fill(I32) : params;
-  // Mutable v128 globals, zero at instantiation (global.get / global.set by index).
-  const globals = Array.from({ length: v128Globals }, () => [V128, 0x01, ...v128zero, 0x0b]);
+  // Mutable globals of the types listed (V128 or F64), zero at instantiation (global.get / global.set by index).
+  const globals = globalTypes.map((t) => [t, 0x01, ...(t === V128 ? v128zero : op.f64zero), 0x0b]);
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec(types.map((t) => [t])), ...vec(results.map((t) => [t]))]])), // type: (params) -> (results)
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])), // import memory, min 0, no max
     ...section(3, vec([[0]])), // one function of type 0
-    ...(v128Globals > 0 ? section(6, vec(globals)) : []),
+    ...(globals.length > 0 ? section(6, vec(globals)) : []),
     ...section(7, vec([[...name('run'), 0x00, 0]])), // exported as "run"
     ...section(10, vec([[...uleb(body.length), ...body]])),
   ]);
