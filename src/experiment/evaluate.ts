@@ -1,12 +1,11 @@
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { noisyTestSet } from '../data/batches.ts';
 import { normalize } from '../data/noise.ts';
 import { PIXELS, type Split } from '../data/sources.ts';
 import { BASELINES } from '../baselines/registry.ts';
 import { randomisationControl } from '../controls/randomisation.ts';
 import { explainAll } from '../explain/explain.ts';
-import { forwardNoGrad } from '../model/cnn.ts';
+import { logitsNoGrad } from '../model/cnn.ts';
 import type { WeightSet } from '../model/layout.ts';
 import { disposeParams, toTensors } from '../model/params.ts';
 import { accuracy } from '../metrics/accuracy.ts';
@@ -27,7 +26,7 @@ function logitsOf(weights: WeightSet, x: Float32Array, n: number, batch: number)
   try {
     for (let s = 0; s < n; s += batch) {
       const m = Math.min(batch, n - s);
-      const l = tf.tidy(() => forwardNoGrad(params, tf.tensor4d(x.subarray(s * PIXELS, (s + m) * PIXELS), [m, 28, 28, 1])).dataSync());
+      const l = logitsNoGrad(params, x.subarray(s * PIXELS, (s + m) * PIXELS), m);
       out.set(l, s * 10);
     }
   } finally {

@@ -1,6 +1,6 @@
 import { PIXELS } from '../data/sources.ts';
 import { heatmapSummary } from '../metrics/iou.ts';
-import { LOCALISATION_METRICS, scoreLocalisation } from '../metrics/localisation/index.ts';
+import { scoreLocalisation } from '../metrics/localisation/index.ts';
 import type { DeletionResult } from '../metrics/deletion.ts';
 import type { MetricsConfig } from '../protocol/types.ts';
 import type { HeatmapScores } from '../results/types.ts';
@@ -24,8 +24,7 @@ function finiteOnly(heatmaps: Float32Array, n: number, nonFinite: ReadonlySet<nu
 }
 
 /** Mean soft IoU over the finite heatmaps that are not all zero; null when there is none. */
-export function meanNonZeroSoftIoU(heatmaps: Float32Array, cleanImages: Float32Array, n: number, metrics: Pick<MetricsConfig, 'maskThreshold' | 'topK'>, skip: ReadonlySet<number>): number | null {
-  const perImage = LOCALISATION_METRICS.softIoU(heatmaps, cleanImages, n, metrics);
+export function meanNonZeroSoftIoU(heatmaps: Float32Array, perImage: Float64Array, n: number, skip: ReadonlySet<number>): number | null {
   let sum = 0;
   let count = 0;
   for (let img = 0; img < n; img++) {
@@ -56,7 +55,8 @@ export function scoreHeatmaps(
   const loc = scoreLocalisation(heatmaps, cleanImages, n, metrics, skip);
   const finite = finiteOnly(heatmaps, n, skip);
   const summary = finite.length > 0 ? heatmapSummary(finite, PIXELS) : { mean: null, std: null, zeroHeatmaps: 0 };
-  const softIoUNonZero = meanNonZeroSoftIoU(heatmaps, cleanImages, n, metrics, skip);
+  // Each image's soft IoU as scoreLocalisation computed it (the same function, so the same values).
+  const softIoUNonZero = meanNonZeroSoftIoU(heatmaps, loc.softIoU, n, skip);
   const localisation = Object.fromEntries(Object.entries(loc.means).map(([k, v]) => [k, Number.isNaN(v) ? null : v])) as HeatmapScores['localisation'];
   return {
     localisation,

@@ -9,10 +9,9 @@
 // do not depend on the heatmap and are computed once for all sources: t = 0 (the unperturbed
 // image) and t = T (every pixel deleted: the same all-zero image for every image). Each
 // heatmap's deletion order is a radix argsort (sort-keys.ts), not a comparison sort.
-import * as tf from '@tensorflow/tfjs';
 import { PIXELS } from '../data/sources.ts';
 import { normalize } from '../data/noise.ts';
-import { forwardNoGrad, type Params } from '../model/cnn.ts';
+import { logitsNoGrad, type Params } from '../model/cnn.ts';
 import type { MetricsConfig, NormalizeConfig } from '../protocol/types.ts';
 import { isAllZero } from './localisation/shared.ts';
 import { floatKeys, radixOrder } from './localisation/sort-keys.ts';
@@ -214,7 +213,7 @@ class BatchRunner {
   flush(): void {
     const m = this.rows;
     if (m === 0) return;
-    const logits = tf.tidy(() => forwardNoGrad(this.params, tf.tensor4d(this.buffer.subarray(0, m * PIXELS), [m, 28, 28, 1])).dataSync()) as Float32Array;
+    const logits = logitsNoGrad(this.params, this.buffer.subarray(0, m * PIXELS), m);
     for (let r = 0; r < m; r++) this.outs[r].set(logits.subarray(r * CLASSES, (r + 1) * CLASSES), this.ats[r]);
     this.rows = 0;
   }

@@ -17,6 +17,8 @@ export interface LocalisationScores {
   means: Record<LocalisationMetricName, number>;
   /** Images in the means. */
   scored: number;
+  /** Every image's soft IoU (excluded ones too), for statistics over other subsets of images. */
+  softIoU: Float64Array;
   /** All-zero heatmaps among the scored images. */
   zeroHeatmaps: number;
   /**
@@ -54,6 +56,7 @@ export function scoreLocalisation(
   }
   const sums = LOCALISATION_METRIC_NAMES.map(() => 0);
   const ranking = new Ranking(Math.min(CHUNK, n));
+  const softIoU = new Float64Array(n);
   for (let from = 0; from < n; from += CHUNK) {
     const m = Math.min(CHUNK, n - from);
     const h = heatmaps.subarray(from * PIXELS, (from + m) * PIXELS);
@@ -61,6 +64,7 @@ export function scoreLocalisation(
     ranking.rank(h, x, m, options.maskThreshold);
     for (const [i, name] of LOCALISATION_METRIC_NAMES.entries()) {
       const perImage = LOCALISATION_METRICS[name](h, x, m, options, ranking);
+      if (name === 'softIoU') softIoU.set(perImage, from);
       let sum = sums[i];
       for (let img = 0; img < m; img++) if (keep[from + img]) sum += perImage[img];
       sums[i] = sum;
@@ -68,5 +72,5 @@ export function scoreLocalisation(
   }
   const means = {} as Record<LocalisationMetricName, number>;
   for (const [i, name] of LOCALISATION_METRIC_NAMES.entries()) means[name] = scored === 0 ? NaN : sums[i] / scored;
-  return { means, scored, zeroHeatmaps, degenerateMasks };
+  return { means, scored, softIoU, zeroHeatmaps, degenerateMasks };
 }
