@@ -15,8 +15,10 @@ const USAGE = `usage: prunecam bench [--json] [--backend auto|tensorflow|wasm|cp
   Kernels: trains the thesis CNN (batch ${BENCH_DEFAULTS.batch}, SGD lr 0.01, momentum 0.9, weight decay 1e-4)
   on synthetic 28x28 images for ${BENCH_DEFAULTS.warmupSteps} warm-up steps, then times one pass over N images;
   then times Grad-CAM++ over the same N images in batches of ${BENCH_DEFAULTS.explainBatch} (forward,
-  gradient, CAM, resize, both min-max normalisations). The same workload as
-  torch_reference_bench.py, so the numbers compare with PyTorch's on the same core.
+  gradient, CAM, resize, both min-max normalisations) after ${BENCH_DEFAULTS.explainWarmupPasses} untimed pass (V8
+  optimises the WebAssembly kernels only after they have run a while; a run's later levels
+  see that speed). The same workload as torch_reference_bench.py, so the numbers compare
+  with PyTorch's on the same core.
 
   Level: one pruning level of the protocol through the code of \`prunecam run\`: retraining
   (10 epochs on 60,000 MNIST images for the thesis protocol), clean accuracy, Grad-CAM++ of the
