@@ -29,8 +29,8 @@ export interface BenchOptions {
    * Untimed Grad-CAM++ passes over the images before the timed one, as the training pass has its
    * warm-up steps. The explain kernels are assembled and compiled at their first use, and V8
    * moves a WebAssembly function to its optimising compiler only after it has run a while: in
-   * one process, passes over 25,600 images (batch 1000) ran at 26,000, 36,000, 42,000, 52,000,
-   * 51,000 and 54,000 images/s. A run explains 10,000 test images at every one of 26 levels, so
+   * one process (under node --cpu-prof), passes over 25,600 images (batch 1000) ran at 26,000,
+   * 36,000, 42,000, 52,000, 51,000 and 54,000 images/s. A run explains 10,000 test images at every one of 26 levels, so
    * all but its first level see the later speed; the default times the second pass.
    */
   explainWarmupPasses: number;
