@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BlockGeometry } from '../backend/kernels/conv-relu-pool-grad-loop.ts';
 import { wasmBlockLoop, type WasmBlockLoop } from '../backend/wasm/block-grad-simd.ts';
-import { canConvReluPool, convReluPoolRun, wasmMemoryOf, type ConvReluPoolRun } from '../backend/wasm/conv-relu-pool-simd.ts';
+import { canConvReluPool, convReluPoolRun, type ConvReluPoolRun } from '../backend/wasm/conv-relu-pool-simd.ts';
+import { heapOffset, wasmMemoryOf } from '../backend/wasm/heap.ts';
 import { canDenseSoftmax, denseSoftmaxOnHeap, type DenseSoftmaxHeap } from '../backend/wasm/dense-softmax-simd.ts';
 import { wasmSgdLoop, type WasmSgdLoop } from '../backend/wasm/sgd-momentum-simd.ts';
 import { PARAM_NAMES, type Params } from '../model/cnn.ts';
@@ -39,10 +40,13 @@ const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
  * tensors. Made by `heapTrainer`, which returns null where the kernel path must run instead.
  */
 export class HeapTrainer {
+  /** Every buffer, to free at the end. */
   private readonly tensors: tf.Tensor[] = [];
-  /** Parameters and momentum buffers: [set 0, set 1], each in PARAM_NAMES order. */
+  /** Parameters: [set 0, set 1], each in PARAM_NAMES order; their heap offsets, and the momentum buffers'. */
   private readonly params: [tf.Tensor[], tf.Tensor[]];
-  private readonly bufs: [tf.Tensor[], tf.Tensor[]];
+  private readonly paramAt: [number[], number[]];
+  private readonly bufAt: [number[], number[]];
+  private readonly pixels: number;
   private current: 0 | 1 = 0;
   private steps = 0;
   private readonly sgd: Array<{ first: WasmSgdLoop; later: WasmSgdLoop; mask: number; size: number }>;
@@ -51,24 +55,26 @@ export class HeapTrainer {
 
   constructor(
     private readonly memory: WebAssembly.Memory,
-    private readonly offsetOf: (t: tf.Tensor) => number,
     start: Params,
     masks: MaskTensors,
     private readonly batchSize: number,
-    private readonly image: [number, number, number],
+    image: [number, number, number],
     private readonly blocks: [Block, Block],
     private readonly classes: number,
   ) {
+    const backend = tf.backend();
     const keep = <T extends tf.Tensor>(t: T) => (this.tensors.push(t), t);
-    const buffer = (shape: number[], dtype: 'float32' | 'int32' = 'float32') => this.offsetOf(keep(tf.zeros(shape, dtype)));
+    const buffer = (shape: number[], dtype: 'float32' | 'int32' = 'float32') => heapOffset(backend, keep(tf.zeros(shape, dtype)));
     // Set 0 starts as a copy of the given parameters (tf.clone would share their storage).
     this.params = [PARAM_NAMES.map((n) => keep(tf.tensor(start[n].dataSync(), start[n].shape, 'float32'))), PARAM_NAMES.map((n) => keep(tf.zeros(start[n].shape)))];
-    this.bufs = [PARAM_NAMES.map((n) => keep(tf.zeros(start[n].shape))), PARAM_NAMES.map((n) => keep(tf.zeros(start[n].shape)))];
+    this.paramAt = [this.params[0].map((t) => heapOffset(backend, t)), this.params[1].map((t) => heapOffset(backend, t))];
+    this.bufAt = [PARAM_NAMES.map((n) => buffer(start[n].shape)), PARAM_NAMES.map((n) => buffer(start[n].shape))];
     this.grads = PARAM_NAMES.map((n) => buffer(start[n].shape));
+    this.pixels = sizeOf(image);
     const [b1, b2] = blocks;
     const f = b2.pSize;
     this.buffers = {
-      x: buffer([batchSize * sizeOf(image)]),
+      x: buffer([batchSize * this.pixels]),
       labels: buffer([batchSize], 'int32'),
       z1: buffer([batchSize * b1.zSize]),
       p1: buffer([batchSize * b1.pSize]),
@@ -83,7 +89,7 @@ export class HeapTrainer {
     };
     this.sgd = PARAM_NAMES.map((n) => {
       const m = masks[n];
-      return { first: wasmSgdLoop(memory, false, m !== undefined), later: wasmSgdLoop(memory, true, m !== undefined), mask: m === undefined ? 0 : this.offsetOf(m), size: sizeOf(start[n].shape) };
+      return { first: wasmSgdLoop(memory, false, m !== undefined), later: wasmSgdLoop(memory, true, m !== undefined), mask: m === undefined ? 0 : heapOffset(backend, m), size: sizeOf(start[n].shape) };
     });
   }
 
@@ -92,8 +98,8 @@ export class HeapTrainer {
     if (n > this.batchSize || n < 1) throw new RangeError(`batch of ${n} images, the trainer holds 1 to ${this.batchSize}`);
     const { memory, buffers: at, grads } = this;
     const [b1, b2] = this.blocks;
-    const w = this.params[this.current].map(this.offsetOf);
-    new Float32Array(memory.buffer, at.x, n * sizeOf(this.image)).set(images.subarray(0, n * sizeOf(this.image)));
+    const w = this.paramAt[this.current];
+    new Float32Array(memory.buffer, at.x, n * this.pixels).set(images.subarray(0, n * this.pixels));
     new Int32Array(memory.buffer, at.labels, n).set(labels.subarray(0, n));
     const [c1w, c1b, c2w, c2b, fcw, fcb] = [0, 1, 2, 3, 4, 5];
     // Forward: conv blocks, then the dense layer with the loss and its gradients (step.ts's order).
@@ -107,9 +113,9 @@ export class HeapTrainer {
     b1.backward(n, at.dp1, at.z1, at.p1, at.x, w[c1w], grads[c1w], grads[c1b], 0);
     // The update into the other set (a missing buffer on the first step reads as zeros, as in the kernel).
     const next = (1 - this.current) as 0 | 1;
-    const bufIn = this.bufs[this.current].map(this.offsetOf);
-    const wOut = this.params[next].map(this.offsetOf);
-    const bufOut = this.bufs[next].map(this.offsetOf);
+    const bufIn = this.bufAt[this.current];
+    const wOut = this.paramAt[next];
+    const bufOut = this.bufAt[next];
     for (let i = 0; i < PARAM_NAMES.length; i++) {
       const s = this.sgd[i];
       (this.steps === 0 ? s.first : s.later)(s.size, w[i], grads[i], this.steps === 0 ? 0 : bufIn[i], s.mask, wOut[i], bufOut[i], h.lr, h.momentum, h.weightDecay);
@@ -159,8 +165,6 @@ export function heapTrainer(start: Params, masks: MaskTensors, batchSize: number
   if (!canConvReluPool({ shape: [batchSize, g1.ph, g1.pw, g1.ch] }, { shape: f2 }, POOL)) return null;
   const g2 = geometry(g1.ph, g1.pw, g1.ch, f2, true);
   if (g2.ph * g2.pw * g2.ch !== fc[0]) return null;
-  const heap = backend as unknown as { dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined } };
-  const offsetOf = (t: tf.Tensor) => heap.dataIdMap.get(t.dataId)!.memoryOffset;
   const block = (g: BlockGeometry): Block => ({
     forward: convReluPoolRun({ h: g.h, w: g.w, ci: g.ci, kh: g.kh, kw: g.kw, co: g.ch, pool: POOL }, memory),
     backward: wasmBlockLoop(g, memory),
@@ -168,7 +172,7 @@ export function heapTrainer(start: Params, masks: MaskTensors, batchSize: number
     pSize: g.ph * g.pw * g.ch,
   });
   try {
-    return new HeapTrainer(memory, offsetOf, start, masks, batchSize, image, [block(g1), block(g2)], fc[1]);
+    return new HeapTrainer(memory, start, masks, batchSize, image, [block(g1), block(g2)], fc[1]);
   } catch (e) {
     if (e instanceof WebAssembly.CompileError) return null; // no WebAssembly SIMD here
     throw e;

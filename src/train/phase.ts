@@ -61,6 +61,7 @@ export function trainPhase(params: Params, o: PhaseOptions): { params: Params; e
   const makeBatch = noisyBatchMaker(train, config.data.noise, config.data.normalize, batchSize);
   // The step on the wasm heap where it runs (the same bits as trainStep, without the engine's bookkeeping).
   const heap = o.heapStep === false ? null : heapTrainer(params, o.masks, batchSize, [28, 28, 1]);
+  const heapLosses = new Float32Array(heap === null ? 0 : stepsTotal);
   try {
     for (let e = 0; e < epochs; e++) {
       const epoch = o.firstEpoch + e;
@@ -68,7 +69,6 @@ export function trainPhase(params: Params, o: PhaseOptions): { params: Params; e
       const order = epochOrder(seed, epoch, train.n);
       const noise = trainNoiseRng(seed, noiseLevel, epoch);
       const losses: tf.Scalar[] = [];
-      const heapLosses = new Float32Array(stepsTotal);
       const t0 = performance.now();
       let step = 0;
       let seen = 0;

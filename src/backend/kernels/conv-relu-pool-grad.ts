@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { blockLoop, type BlockGeometry } from './conv-relu-pool-grad-loop.ts';
 import { floatViews } from './float-io.ts';
 import { wasmBlockLoop } from '../wasm/block-grad-simd.ts';
+import { heapOffset, wasmMemoryOf } from '../wasm/heap.ts';
 
 // The backward pass of one conv block of the thesis CNN in a single kernel:
 //
@@ -64,7 +65,7 @@ function convReluPoolGrad({ inputs, backend, attrs }: { inputs: ConvReluPoolGrad
     const loop = wasmLoopOrNull(geometry, memory);
     if (loop !== null) {
       // The same loop as WebAssembly SIMD on the backend's memory, in place (bit for bit the JS loop's results).
-      const at = (t: tf.TensorInfo) => (backend as unknown as WasmHeap).dataIdMap.get(t.dataId)!.memoryOffset;
+      const at = (t: tf.TensorInfo) => heapOffset(backend, t);
       if (inputGrad) v.outputs[2].fill(0);
       loop(n, at(dp), at(z), at(p), at(x), at(filter), at(v.infos[0]), at(v.infos[1]), inputGrad ? at(v.infos[2]) : 0);
       return v.infos;
@@ -86,17 +87,6 @@ function convReluPoolGrad({ inputs, backend, attrs }: { inputs: ConvReluPoolGrad
   for (let t = 0; t < patch; t++) for (let o = 0; o < ch; o++) DW[t * ch + o] = dwT[o * patch + t];
   DB.set(db);
   return v.infos;
-}
-
-interface WasmHeap {
-  wasm: { asm?: { memory?: unknown } };
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
-}
-
-/** The wasm backend's (unshared) memory, or null on other backends and the threaded build. */
-function wasmMemoryOf(backend: tf.KernelBackend): WebAssembly.Memory | null {
-  const memory = (backend as unknown as Partial<WasmHeap>).wasm?.asm?.memory;
-  return memory instanceof WebAssembly.Memory && memory.buffer instanceof ArrayBuffer ? memory : null;
 }
 
 let simdUnavailable = false;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { floatViews } from './float-io.ts';
-import { wasmMemoryOf } from '../wasm/conv-relu-pool-simd.ts';
+import { heapOffset, wasmMemoryOf } from '../wasm/heap.ts';
 import { wasmSgdLoop } from '../wasm/sgd-momentum-simd.ts';
 
 // One parameter's PyTorch SGD step (torch.optim.SGD, dampening 0, no Nesterov) and the pruning
@@ -98,7 +98,7 @@ function sgdMomentumAll({ inputs, backend, attrs }: { inputs: Record<string, tf.
         const buf = bufs[i];
         const mask = masks[i];
         const n = tf.util.sizeFromShape(shapes[i]);
-        loops[i](n, offsetOf(heap, ws[i]), offsetOf(heap, gs[i]), buf === undefined ? 0 : offsetOf(heap, buf), mask === undefined ? 0 : offsetOf(heap, mask), offsetOf(heap, outs[i]), offsetOf(heap, outs[count + i]), lr, momentum, weightDecay);
+        loops[i](n, heapOffset(heap, ws[i]), heapOffset(heap, gs[i]), buf === undefined ? 0 : heapOffset(heap, buf), mask === undefined ? 0 : heapOffset(heap, mask), heapOffset(heap, outs[i]), heapOffset(heap, outs[count + i]), lr, momentum, weightDecay);
       }
       return outs;
     } catch (e) {
@@ -138,13 +138,8 @@ function sgdMomentumAll({ inputs, backend, attrs }: { inputs: Record<string, tf.
 
 interface WasmHeap {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
 }
 
-/** The byte offset of a tensor's values in the wasm backend's memory. */
-function offsetOf(heap: WasmHeap, t: tf.TensorInfo): number {
-  return heap.dataIdMap.get(t.dataId)!.memoryOffset;
-}
 
 let simdUnavailable = false;
 

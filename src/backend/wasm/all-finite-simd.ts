@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { I32, V128, f32x4ne, f32x4sub, moduleBytes, op, v128anyTrue, v128load, v128or, v128zero } from './encode.ts';
-import { wasmMemoryOf } from './conv-relu-pool-simd.ts';
+import { wasmMemoryOf } from './heap.ts';
 
 // Whether every value of a float32 tensor on the wasm backend's memory is finite, read in place:
 // x - x != 0 per value (float32 subtraction of a value from itself: 0 when finite, NaN for

@@ -36,6 +36,37 @@ function chunks(width: number): Array<[number, 4 | 2 | 1]> {
   return out;
 }
 
+/** Code reading and writing one accumulator (a local or a global). */
+interface Slot {
+  get: number[];
+  set: number[];
+}
+
+/**
+ * dW's terms of one run of a patch row (1, 2 or 4 taps at byte `off` from the patch start xa):
+ * acc += g * widen(x), a float64 for one tap (g in local gd), float64x2 pairs otherwise (splat(g)
+ * in g2; the upper two floats of 4 widened after a shuffle down; the floats land in local tmp).
+ */
+function accumulateRun(width: 4 | 2 | 1, off: number, xa: number[], acc: Slot[], gd: number, g2: number, tmp: number): number[] {
+  if (width === 1) return [...acc[0].get, ...op.get(gd), ...xa, ...op.f32load(off), ...op.f64promote, ...op.f64mul, ...op.f64add, ...acc[0].set];
+  const c = [...xa, ...(width === 4 ? v128load(off) : v128load64zero(off)), ...op.set(tmp)];
+  c.push(...acc[0].get, ...op.get(g2), ...op.get(tmp), ...f64x2promoteLow, ...f64x2mul, ...f64x2add, ...acc[0].set);
+  if (width === 4) c.push(...acc[1].get, ...op.get(g2), ...op.get(tmp), ...op.get(tmp), ...shuffleHigh, ...f64x2promoteLow, ...f64x2mul, ...f64x2add, ...acc[1].set);
+  return c;
+}
+
+/** Stores one run's sums (taps t.. of the run), each through `store(tap, value code)`: a float64, or both lanes of each pair. */
+function storeRun(width: 4 | 2 | 1, t: number, acc: Slot[], store: (tap: number, value: number[]) => void): void {
+  if (width === 1) {
+    store(t, acc[0].get);
+    return;
+  }
+  for (let q = 0; q < width / 2; q++) {
+    store(t + 2 * q, [...acc[q].get, ...f64x2extract(0)]);
+    store(t + 2 * q + 1, [...acc[q].get, ...f64x2extract(1)]);
+  }
+}
+
 /**
  * How the module keeps its float64x2 values, the tap accumulators and (with inputGrad) the
  * channel's filter pairs: in locals, or in mutable v128 globals. Never what it computes: the same
@@ -147,6 +178,7 @@ export function blockLoopModule(g: BlockGeometry, layout: BlockLoopLayout = bloc
   const get = (l: number) => (gIndex.has(l) ? op.globalGet(gIndex.get(l)!) : op.get(l));
   const set = (l: number) => (gIndex.has(l) ? op.globalSet(gIndex.get(l)!) : op.set(l));
   const addConst = (l: number, v: number) => emit(get(l), op.i32(v), op.i32add, set(l));
+  const slotsOf = (ls: number[]): Slot[] => ls.map((l) => ({ get: get(l), set: set(l) }));
   // The filter value of tap t for channel o: W[t*ch + o], as float64.
   const filterTap = (t: number) => [...get(W), ...get(L.o), ...op.i32(4), ...op.i32mul, ...op.i32add, ...op.f32load(t * ch * 4), ...op.f64promote];
 
@@ -216,31 +248,24 @@ export function blockLoopModule(g: BlockGeometry, layout: BlockLoopLayout = bloc
             emit(get(GD), f64x2splat, set(G2));
             for (const tp of tapsOf) {
               const off = (tp.r * xRow + tp.at) * 4;
+              const accs = slotsOf(tp.slots.slice(0, tp.width === 1 ? 1 : tp.width / 2));
+              emit(accumulateRun(tp.width, off, get(L.xa), accs, GD, G2, TMP));
+              if (!inputGrad) continue;
+              // dx = float32(widen(dx) + g * w): one float, or two lanes at a time.
               if (tp.width === 1) {
-                emit(get(tp.slots[0]), get(GD), get(L.xa), op.f32load(off), op.f64promote, op.f64mul, op.f64add, set(tp.slots[0]));
-                if (inputGrad) {
-                  emit(get(L.da));
-                  emit(get(L.da), op.f32load(off), op.f64promote, get(GD), get(tp.slots[1]), op.f64mul, op.f64add, op.f32demote, op.f32store(off));
-                }
+                emit(get(L.da));
+                emit(get(L.da), op.f32load(off), op.f64promote, get(GD), get(tp.slots[1]), op.f64mul, op.f64add, op.f32demote, op.f32store(off));
                 continue;
               }
               const pairs = tp.width / 2;
-              const load = tp.width === 4 ? v128load(off) : v128load64zero(off);
-              // dW: acc += G2 * widen(x), the upper two floats (width 4) widened after a shuffle down.
-              emit(get(L.xa), load, set(TMP));
-              emit(get(tp.slots[0]), get(G2), get(TMP), f64x2promoteLow, f64x2mul, f64x2add, set(tp.slots[0]));
-              if (pairs === 2) emit(get(tp.slots[1]), get(G2), get(TMP), get(TMP), shuffleHigh, f64x2promoteLow, f64x2mul, f64x2add, set(tp.slots[1]));
-              if (inputGrad) {
-                // dx = float32(widen(dx) + G2 * w), two lanes at a time.
-                emit(get(L.da), load, set(TMP));
-                emit(get(L.da));
-                emit(get(TMP), f64x2promoteLow, get(G2), get(tp.slots[pairs]), f64x2mul, f64x2add, f32x4demoteZero);
-                if (pairs === 2) {
-                  emit(get(TMP), get(TMP), shuffleHigh, f64x2promoteLow, get(G2), get(tp.slots[pairs + 1]), f64x2mul, f64x2add, f32x4demoteZero);
-                  emit(shuffleLows, v128store(off));
-                } else {
-                  emit(v128store64lane0(off));
-                }
+              emit(get(L.da), tp.width === 4 ? v128load(off) : v128load64zero(off), set(TMP));
+              emit(get(L.da));
+              emit(get(TMP), f64x2promoteLow, get(G2), get(tp.slots[pairs]), f64x2mul, f64x2add, f32x4demoteZero);
+              if (pairs === 2) {
+                emit(get(TMP), get(TMP), shuffleHigh, f64x2promoteLow, get(G2), get(tp.slots[pairs + 1]), f64x2mul, f64x2add, f32x4demoteZero);
+                emit(shuffleLows, v128store(off));
+              } else {
+                emit(v128store64lane0(off));
               }
             }
           }
@@ -261,16 +286,7 @@ export function blockLoopModule(g: BlockGeometry, layout: BlockLoopLayout = bloc
     // db[o] = bias; dW[t*ch + o] = acc_t, each rounded to float32 once.
     emit(get(DB), get(L.o), op.i32(4), op.i32mul, op.i32add, get(BIAS), op.f32demote, op.f32store(0));
     const storeTap = (t: number, value: number[]) => emit(get(DW), get(L.o), op.i32(4), op.i32mul, op.i32add, value, op.f32demote, op.f32store(t * ch * 4));
-    for (const tp of tapsOf) {
-      if (tp.width === 1) {
-        storeTap(tp.t, get(tp.slots[0]));
-        continue;
-      }
-      for (let q = 0; q < tp.width / 2; q++) {
-        storeTap(tp.t + 2 * q, [...get(tp.slots[q]), ...f64x2extract(0)]);
-        storeTap(tp.t + 2 * q + 1, [...get(tp.slots[q]), ...f64x2extract(1)]);
-      }
-    }
+    for (const tp of tapsOf) storeRun(tp.width, tp.t, slotsOf(tp.slots), storeTap);
     emit(get(L.o), op.i32(1), op.i32add, op.tee(L.o), op.i32(ch), op.i32ltU, op.brIf(0));
   }
   emit(op.end); // O
@@ -341,6 +357,7 @@ function positionOuterModule(g: BlockGeometry): Uint8Array<ArrayBuffer> {
     for (const x of xs) c.push(...x);
   };
   const { get, set, tee, globalGet: gget, globalSet: gset } = op;
+  const globalSlots = (gs: number[]): Slot[] => gs.map((g) => ({ get: gget(g), set: gset(g) }));
 
   // Zero every accumulator.
   globalTypes.forEach((t, i) => emit(t === V128 ? v128zero : op.f64zero, gset(i)));
@@ -379,15 +396,7 @@ function positionOuterModule(g: BlockGeometry): Uint8Array<ArrayBuffer> {
             emit(get(X), get(L.xp), op.i32add, get(OFF), i32x4extract(j), op.i32add, set(L.xa));
             emit(gget(ch_.bias), get(GD), op.f64add, gset(ch_.bias));
             emit(get(GD), f64x2splat, set(G2));
-            for (const tp of ch_.taps) {
-              if (tp.width === 1) {
-                emit(gget(tp.globals[0]), get(GD), get(L.xa), op.f32load(tp.off), op.f64promote, op.f64mul, op.f64add, gset(tp.globals[0]));
-                continue;
-              }
-              emit(get(L.xa), tp.width === 4 ? v128load(tp.off) : v128load64zero(tp.off), set(TMP));
-              emit(gget(tp.globals[0]), get(G2), get(TMP), f64x2promoteLow, f64x2mul, f64x2add, gset(tp.globals[0]));
-              if (tp.width === 4) emit(gget(tp.globals[1]), get(G2), get(TMP), get(TMP), shuffleHigh, f64x2promoteLow, f64x2mul, f64x2add, gset(tp.globals[1]));
-            }
+            for (const tp of ch_.taps) emit(accumulateRun(tp.width, tp.off, get(L.xa), globalSlots(tp.globals), GD, G2, TMP));
             emit(op.end); // LANE
           }
           emit(op.end); // GROUP
@@ -412,14 +421,8 @@ function positionOuterModule(g: BlockGeometry): Uint8Array<ArrayBuffer> {
   // db[o], dW[t*ch + o], each rounded to float32 once.
   channels.forEach((chn, o) => {
     emit(get(DB), gget(chn.bias), op.f32demote, op.f32store(o * 4));
-    for (const tp of chn.taps) {
-      const store = (t: number, value: number[]) => emit(get(DW), value, op.f32demote, op.f32store((t * ch + o) * 4));
-      if (tp.width === 1) store(tp.t, gget(tp.globals[0]));
-      else for (let q = 0; q < tp.width / 2; q++) {
-        store(tp.t + 2 * q, [...gget(tp.globals[q]), ...f64x2extract(0)]);
-        store(tp.t + 2 * q + 1, [...gget(tp.globals[q]), ...f64x2extract(1)]);
-      }
-    }
+    const store = (t: number, value: number[]) => emit(get(DW), value, op.f32demote, op.f32store((t * ch + o) * 4));
+    for (const tp of chn.taps) storeRun(tp.width, tp.t, globalSlots(tp.globals), store);
   });
   emit(op.end); // function
   return moduleBytes(9, [[...uleb(nI32), I32], [1, F64], [6, V128]], c, [], globalTypes);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { I32, V128, moduleBytes, op, uleb } from './encode.ts';
+import { heapOffset, wasmMemoryOf } from './heap.ts';
 
 // The forward of a conv block on the wasm backend in one kernel:
 //
@@ -263,16 +264,6 @@ export type ConvReluPoolRun = (n: number, x: number, filter: number, bias: numbe
 type Run = ConvReluPoolRun;
 const instances = new WeakMap<WebAssembly.Memory, Map<string, Run>>();
 
-interface WasmHeap {
-  wasm: { asm?: { memory?: unknown } };
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
-}
-
-/** The wasm backend's (unshared) memory, or null (threaded build, other backends). */
-export function wasmMemoryOf(backend: unknown): WebAssembly.Memory | null {
-  const memory = (backend as Partial<WasmHeap>).wasm?.asm?.memory;
-  return memory instanceof WebAssembly.Memory && memory.buffer instanceof ArrayBuffer ? memory : null;
-}
 
 /**
  * The compiled forward for a geometry on `memory` (cached per memory, geometry and variant): what
@@ -312,8 +303,7 @@ function convReluPool({ inputs, backend, attrs }: { inputs: { x: tf.TensorInfo; 
   if (preRelu && attrs.biasLast !== true) throw new Error(`${CONV_RELU_POOL}: preRelu needs biasLast`);
   const z = backend.makeOutput([n, zh, zw, co], 'float32');
   const p = preRelu ? null : backend.makeOutput([n, Math.floor(zh / pool), Math.floor(zw / pool), co], 'float32');
-  const heap = backend as unknown as WasmHeap;
-  const at = (t: tf.TensorInfo) => heap.dataIdMap.get(t.dataId)!.memoryOffset;
+  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
   const g: ConvReluPoolGeometry = { h, w, ci, kh, kw, co, pool };
   const chosen = convReluPoolLayout(g);
   const layout: ConvReluPoolLayout = { cols: attrs.cols ?? chosen.cols, filterInLocals: attrs.filterInLocals ?? chosen.filterInLocals };

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { softmaxCrossEntropyValues } from '../kernels/softmax-cross-entropy.ts';
 import { I32, V128, moduleBytes, op, uleb } from './encode.ts';
-import { wasmMemoryOf } from './conv-relu-pool-simd.ts';
+import { heapOffset, wasmMemoryOf } from './heap.ts';
 
 // The dense layer and the loss of a training step on the wasm backend in one kernel:
 //
@@ -95,10 +95,6 @@ interface Inputs {
   targets: tf.TensorInfo;
 }
 
-interface WasmHeap {
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
-}
-
 /** The kernel's sizes: n rows of f features, o classes; `indices`: targets are class indices [n] (else rows [n, o]), of `targetsDtype`. */
 export interface DenseSoftmaxSizes {
   n: number;
@@ -174,7 +170,7 @@ function denseSoftmaxCrossEntropy({ inputs, backend }: { inputs: Inputs; backend
   const logits = backend.makeOutput([n, o], 'float32');
   const dl = backend.makeOutput([n, o], 'float32');
   const wT = backend.makeOutput([o, f], 'float32');
-  const at = (t: tf.TensorInfo) => (backend as unknown as WasmHeap).dataIdMap.get(t.dataId)!.memoryOffset;
+  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
   try {
     const heap = { x: at(x), w: at(w), bias: at(bias), targets: at(targets), loss: at(loss), dW: at(dW), db: at(db), dx: at(dx), logits: at(logits), dl: at(dl), wT: at(wT) };
     denseSoftmaxOnHeap(memory, { n, f, o, indices, targetsDtype: targets.dtype as 'float32' | 'int32' }, heap);

@@ -3,6 +3,23 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 // Shared plumbing of the JS kernels that run on the wasm backend's memory.
 
+/** The parts of tfjs-backend-wasm's backend that prunecam's heap code reads. */
+interface WasmHeap {
+  wasm: { asm?: { memory?: unknown } };
+  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
+}
+
+/** The wasm backend's (unshared) memory, or null (threaded build, other backends). */
+export function wasmMemoryOf(backend: unknown): WebAssembly.Memory | null {
+  const memory = (backend as Partial<WasmHeap>).wasm?.asm?.memory;
+  return memory instanceof WebAssembly.Memory && memory.buffer instanceof ArrayBuffer ? memory : null;
+}
+
+/** The byte offset of a tensor's values in the wasm backend's memory (the tensor must live there). */
+export function heapOffset(backend: unknown, t: tf.TensorInfo): number {
+  return (backend as WasmHeap).dataIdMap.get(t.dataId)!.memoryOffset;
+}
+
 /** A float32 view of a tensor's bytes on the wasm heap. Re-take views after any allocation. */
 export function f32(backend: BackendWasm, t: tf.TensorInfo): Float32Array {
   if (t.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${t.dtype} of shape [${t.shape}]`);
