@@ -127,7 +127,7 @@ describe('checkpoint and report integrity', () => {
   }, 60_000);
 
   it('still verifies the report of an earlier schema version', () => {
-    const r = cli('verify', join(import.meta.dirname, '..', '..', 'reports', 'thesis-mnist', 'report.json'));
+    const r = cli('verify', join(import.meta.dirname, '..', '..', 'reports', 'superseded', 'thesis-mnist-3-seeds', 'report.json'));
     expect(r.code, r.stderr).toBe(0);
   });
 });
