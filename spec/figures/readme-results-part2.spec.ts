@@ -50,6 +50,15 @@ describe('README Part 2 blocks', () => {
     expect(rows[0][7]).toBe('0.000 [0.000, 0.000]');
   });
 
+  it('pruning arms with different seed lists: every column is over the seeds both arms have', () => {
+    const only333 = { ...magnitude.predicate, seeds: magnitude.predicate.seeds.filter((s) => s.seed === 333) };
+    const [row] = rowsOf(pruningArmsBlock(only333, random.predicate, [1]));
+    const acc = (p: typeof only333) => p.seeds.find((s) => s.seed === 333)!.levels[1].cleanAccuracy;
+    expect(row[2]).toBe(`${(100 * acc(magnitude.predicate)).toFixed(1)}%`);
+    expect(row[3]).toBe(`${(100 * acc(random.predicate)).toFixed(1)}%`); // seed 333 alone, not the mean of 333 and 334
+    expect(row[4]).toBe(`${(100 * (acc(magnitude.predicate) - acc(random.predicate))).toFixed(1)} pp`); // one seed: no interval
+  });
+
   it('baselines score the same in both arms (they do not depend on the network)', () => {
     const baselineRows = (t: string) => rowsOf(t).filter((r) => r[0].startsWith('baseline'));
     const a = baselineRows(methodsBlock(magnitude.predicate));

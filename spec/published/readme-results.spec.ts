@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,12 @@ describe("README's Results section", () => {
     expect(block).toBe(renderResultsFromTemplate(ROOT).trim());
   });
 
+  it('links only figures and example grids that are committed', () => {
+    const links = [...README.matchAll(/\]\((reports\/[^)\s]+)\)/g)].map((m) => m[1]);
+    expect(links.length).toBeGreaterThan(0);
+    for (const l of links) expect(existsSync(join(ROOT, l)), l).toBe(true);
+  });
+
   it("quotes the dense clean accuracy's mean and 95% t-interval as the per-seed values give them", () => {
     const p = verifyReport(join(ROOT, 'reports', 'thesis-mnist', 'report.json'), { pubkey: join(ROOT, 'reports', 'thesis-mnist', 'public-key.pem') }).predicate!;
     const xs = p.seeds.map((s) => s.levels[0].cleanAccuracy);
@@ -33,6 +39,58 @@ describe("README's Results section", () => {
     const half = (t975[n - 1] * sd) / Math.sqrt(n);
     const cell = `${(100 * m).toFixed(2)}% [${(100 * (m - half)).toFixed(2)}, ${(100 * (m + half)).toFixed(2)}]`;
     expect(README).toContain(`| 0 | 100% | 2324 | ${cell} |`);
+  });
+});
+
+describe("the README's Part 2 values, recomputed by hand from the per-seed values of reports/thesis-mnist", () => {
+  const reports = loadTemplateReports('<!-- reports: mnist=reports/thesis-mnist -->', ROOT);
+  const p = reports.get('mnist')!.predicate;
+  const value = (key: string) => renderResults(`{{mnist.${key}}}`, reports);
+  const n = p.seeds.length;
+  const tost = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'reference', 'tost-1.json'), 'utf8')) as { t_quantiles: { df: number[]; p: number[]; want: number[][] } };
+  // scipy.stats.t.ppf(0.975, n - 1), from the SciPy reference fixture.
+  const t975 = tost.t_quantiles.want[tost.t_quantiles.p.indexOf(0.975)][tost.t_quantiles.df.indexOf(n - 1)];
+  const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const withInterval = (xs: number[], digits: number) => {
+    const m = meanOf(xs);
+    const half = (t975 * Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1))) / Math.sqrt(xs.length);
+    return `${m.toFixed(digits)} [${(m - half).toFixed(digits)}, ${(m + half).toFixed(digits)}]`;
+  };
+  type Scores = { localisation: { softIoU: number }; softIoUNonZero: number | null };
+  const scores = (l: (typeof p.seeds)[number]['levels'][number], method: string) => (l.methods as unknown as Record<string, Scores>)[method];
+
+  it('all-zero Grad-CAM++ heatmaps at level 17, as a share of the 10,000 test images', () => {
+    expect(value('zero-maps.17')).toBe(`${((100 * meanOf(p.seeds.map((s) => s.levels[17].zeroHeatmaps))) / 10000).toFixed(1)}%`);
+  });
+
+  it("Grad-CAM++'s soft IoU over its non-zero maps at level 17, mean over the seeds that have one (a seed whose maps are all zero has none)", () => {
+    const defined = p.seeds.map((s) => scores(s.levels[17], 'gradcampp').softIoUNonZero).filter((v): v is number => v !== null);
+    expect(defined.length).toBeLessThan(n); // the case this checks: at least one seed without a non-zero map
+    expect(value('source.gradcampp.softIoUNonZero.17')).toBe(meanOf(defined).toFixed(3));
+    // The cell's per-seed r uses the levels where every seed has the metric.
+    const common = p.seeds[0].levels.map((l) => l.level).filter((l) => p.seeds.every((s) => scores(s.levels[l], 'gradcampp').softIoUNonZero !== null));
+    expect(value('cell.gradcampp.softIoUNonZero.levels')).toBe(String(common.length));
+  });
+
+  it('Grad-CAM++ minus RandomCAM in soft IoU: per seed the mean over levels, then mean and 95% t-interval over seeds', () => {
+    const perSeed = p.seeds.map((s) => meanOf(s.levels.map((l) => scores(l, 'gradcampp').localisation.softIoU - scores(l, 'randomcam').localisation.softIoU)));
+    expect(value('null.gradcampp.softIoU')).toBe(withInterval(perSeed, 3));
+  });
+
+  it("per-seed Pearson r of accuracy with Grad-CAM++'s soft IoU over the 26 levels, mean and 95% t-interval", () => {
+    const pearson = (x: number[], y: number[]) => {
+      const mx = meanOf(x);
+      const my = meanOf(y);
+      const sxy = x.reduce((t, a, i) => t + (a - mx) * (y[i] - my), 0);
+      return sxy / Math.sqrt(x.reduce((t, a) => t + (a - mx) ** 2, 0) * y.reduce((t, b) => t + (b - my) ** 2, 0));
+    };
+    const rs = p.seeds.map((s) => pearson(s.levels.map((l) => l.cleanAccuracy), s.levels.map((l) => scores(l, 'gradcampp').localisation.softIoU)));
+    expect(value('cell.gradcampp.softIoU.per-seed-r')).toBe(withInterval(rs, 2));
+  });
+
+  it("the randomisation control: Grad-CAM++'s similarity at level 0 after fc is randomised, mean and 95% t-interval", () => {
+    const sims = p.seeds.map((s) => s.levels[0].randomisation!.find((r) => r.stage === 'fc')!.similarity.gradcampp!.mean!);
+    expect(value('randomisation.0.gradcampp.fc')).toBe(withInterval(sims, 3));
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 // Stopping a local sweep (Ctrl-C, or SIGTERM from a scheduler) stops it: no further seed starts,
 // the running worker stops, the command exits non-zero saying how to resume, and no report is
 // written for a run whose seeds did not all finish. Before the fix the coordinator counted the
-// killed worker as a failed seed and went on to the next one. Runs the real CLI.
+// killed worker as a failed seed and went on to the next one. Running the command again finishes
+// the run, and its report keeps the first start. Runs the real CLI.
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'prunecam.js');
 const root = mkdtempSync(join(tmpdir(), 'prunecam-sweep-interrupt-'));
@@ -48,5 +49,19 @@ describe('local sweep interrupted by SIGTERM', () => {
     expect(existsSync(join(dir, 'report.json'))).toBe(false);
     expect(readdirSync(dir)).not.toContain('run.lock');
     expect(output).not.toMatch(/seed 334/);
-  }, 120_000);
+
+    // The same command again finishes the run; its report is dated by the first start, with the
+    // resume listed (not by the sweep that happened to finish it).
+    const t1 = Date.now();
+    const again = spawn(process.execPath, [BIN, 'sweep', sweepFile, '--out', out, '--jobs', '1']);
+    let rest = '';
+    again.stdout.on('data', (d: Buffer) => (rest += d.toString()));
+    again.stderr.on('data', (d: Buffer) => (rest += d.toString()));
+    expect(await new Promise<number | null>((resolve) => again.on('exit', (c) => resolve(c))), rest).toBe(0);
+    const envelope = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { payload: string };
+    const p = (JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { predicate: { startedAt: string; resumedAt: string[] } }).predicate;
+    expect(Date.parse(p.startedAt)).toBeLessThan(t0);
+    expect(p.resumedAt).toHaveLength(1);
+    expect(Date.parse(p.resumedAt[0])).toBeGreaterThanOrEqual(t1 - 1000);
+  }, 180_000);
 });

@@ -1,6 +1,6 @@
 import { auditReport, auditRows, correlationInferenceOf } from '../audit/audit.ts';
 import { loadClaims } from '../audit/claims.ts';
-import { methodMetricTable } from '../analysis/method-metric-table.ts';
+import { methodMetricTable, type MethodMetricTable } from '../analysis/method-metric-table.ts';
 import { pairedDifferences } from '../analysis/paired-differences.ts';
 import { METRIC_LABELS, SOURCE_LABELS, SOURCE_METRICS, type SourceMetric } from '../analysis/sources.ts';
 import type { ReportPredicate, SeedResult } from '../report/types.ts';
@@ -14,6 +14,15 @@ import { densityPercent, duration, fixed, meanInterval, percent, pValue } from '
 // src/render/results-template.ts places them, and single numbers, into docs/results-template.md.
 // Every interval is a 95% t-interval over seeds unless it says otherwise; a difference is only
 // shown with its interval, so the reader sees whether the seeds can tell.
+
+// A report's method × metric table bootstraps every cell; the README quotes it in a block and in
+// single values, so it is computed once per (immutable, verified) predicate.
+const tables = new WeakMap<ReportPredicate, MethodMetricTable>();
+export function methodMetricTableOf(p: ReportPredicate): MethodMetricTable {
+  let t = tables.get(p);
+  if (!t) tables.set(p, (t = methodMetricTable(p)));
+  return t;
+}
 
 const row = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
 
@@ -56,7 +65,7 @@ export function correlationBlock(p: ReportPredicate): string {
   );
 }
 
-type LevelKey = 'cleanAccuracy' | 'noisyAccuracy' | 'meanIoU';
+type LevelKey = 'cleanAccuracy' | 'noisyAccuracy' | 'meanIoU' | 'zeroHeatmaps';
 
 /** A level's metric over the seeds (re-derived from the per-seed values, not the stored aggregate), or null when a seed lacks the level. */
 export function levelSummary(p: ReportPredicate, level: number, key: LevelKey): SeedSummary | null {
@@ -79,7 +88,7 @@ export function levelsBlock(p: ReportPredicate, levels: readonly number[]): stri
 
 /** Per-seed r of each source's per-level metric with accuracy, mean [95% t]; baselines by their level-0 score. */
 export function methodsBlock(p: ReportPredicate, metrics: readonly SourceMetric[] = SOURCE_METRICS): string {
-  const t = methodMetricTable(p);
+  const t = methodMetricTableOf(p);
   if (t.cells.length === 0) return '*this report has no PROTOCOL.md Part 2 scores*';
   const used = metrics.filter((m) => t.metrics.includes(m));
   const cell = (method: string, metric: SourceMetric) => t.cells.find((c) => c.method === method && c.metric === metric);
@@ -136,8 +145,12 @@ function pairedBySeed(a: ReportPredicate, b: ReportPredicate, level: number, pic
 
 const atLevel = (key: 'cleanAccuracy' | 'meanIoU') => (s: SeedResult, level: number) => s.levels.find((l) => l.level === level)?.[key];
 
-/** Magnitude against random pruning, paired by seed (same initialisation and pretraining): accuracy and IoU per level. */
+const onlySeeds = (p: ReportPredicate, seeds: ReadonlySet<number>): ReportPredicate => ({ ...p, seeds: p.seeds.filter((s) => seeds.has(s.seed)) });
+
+/** Magnitude against random pruning, paired by seed (same initialisation and pretraining): accuracy and IoU per level, over the seeds both have. */
 export function pruningArmsBlock(magnitude: ReportPredicate, random: ReportPredicate, levels: readonly number[]): string {
+  // Every column is over the seeds both arms have, so the means and the paired differences agree.
+  const shared = new Set(magnitude.seeds.map((s) => s.seed).filter((seed) => random.seeds.some((s) => s.seed === seed)));
   const agg = (p: ReportPredicate, level: number) => p.aggregate.find((a) => a.level === level);
   const rows = levels.flatMap((level) => {
     const m = agg(magnitude, level);
@@ -146,7 +159,7 @@ export function pruningArmsBlock(magnitude: ReportPredicate, random: ReportPredi
     const dAcc = pairedBySeed(magnitude, random, level, atLevel('cleanAccuracy'));
     const dIou = pairedBySeed(magnitude, random, level, atLevel('meanIoU'));
     const pp = (s: SeedSummary | null) => (s === null ? 'n/a' : `${(100 * s.mean).toFixed(1)} pp${s.lo95 === null ? '' : ` [${(100 * s.lo95).toFixed(1)}, ${(100 * s.hi95!).toFixed(1)}]`}`);
-    const meanOf = (p: ReportPredicate, key: LevelKey) => levelSummary(p, level, key)?.mean ?? NaN;
+    const meanOf = (p: ReportPredicate, key: LevelKey) => levelSummary(onlySeeds(p, shared), level, key)?.mean ?? NaN;
     return [[String(level), densityPercent(m.density), percent(meanOf(magnitude, 'cleanAccuracy'), 1), percent(meanOf(random, 'cleanAccuracy'), 1), pp(dAcc), fixed(meanOf(magnitude, 'meanIoU'), 3), fixed(meanOf(random, 'meanIoU'), 3), interval(dIou)]];
   });
   return markdownTable(

@@ -4,9 +4,11 @@ import { auditReport, correlationInferenceOf } from '../audit/audit.ts';
 import { loadClaims } from '../audit/claims.ts';
 import { verifyReport } from '../report/verify.ts';
 import type { ReportPredicate } from '../report/types.ts';
-import { SOURCE_METRICS, type SourceMetric } from '../analysis/sources.ts';
-import { levelSummary, claimsBlock, correlationBlock, levelsBlock, methodsBlock, nullDifferencesBlock, pruningArmsBlock, randomisationBlock, sideBySideBlock } from './results-markdown.ts';
-import { densityPercent, duration, fixed, percent, pValue } from './html-format.ts';
+import { aggregateSources, SOURCE_LABELS, SOURCE_METRICS, type SourceMetric } from '../analysis/sources.ts';
+import { randomisationRows } from './figures-part2.ts';
+import { pairedDifferences } from '../analysis/paired-differences.ts';
+import { levelSummary, methodMetricTableOf, claimsBlock, correlationBlock, levelsBlock, methodsBlock, nullDifferencesBlock, pruningArmsBlock, randomisationBlock, sideBySideBlock } from './results-markdown.ts';
+import { densityPercent, duration, fixed, meanInterval, percent, pValue } from './html-format.ts';
 
 // The README's Results section is docs/results-template.md with its placeholders filled from
 // signed reports; `prunecam results` writes it between the README's results markers and
@@ -18,6 +20,8 @@ import { densityPercent, duration, fixed, percent, pValue } from './html-format.
 //   {{null-differences mnist}}  {{randomisation mnist 0}}  {{pruning-arms mnist random 0 5 10}}
 //   {{side-by-side mnist=MNIST fashion=Fashion-MNIST}}                 Markdown blocks
 //   {{mnist.pearson.r}}  {{mnist.acc.10}}  {{mnist.claim.dense-clean-accuracy.verdict}}  single values
+//   {{mnist.zero-maps.17}}  {{mnist.source.gradcampp.softIoUNonZero.17}}  {{mnist.cell.gradcampp.softIoU.per-seed-r}}
+//   {{mnist.null.gradcampp.softIoU}}                                   Part 2 values (see reportValues)
 // An unknown placeholder or report, or a report that does not verify, is an error naming it.
 
 export class ResultsTemplateError extends Error {
@@ -87,6 +91,12 @@ export function reportValues(p: ReportPredicate): Map<string, string> {
       v.set(`seed.${s.seed}.iou.${l.level}`, fixed(l.meanIoU, 3));
     }
   }
+  // Grad-CAM++'s all-zero heatmaps per level, as a share of the test images (PROTOCOL.md Part 1).
+  for (const a of p.aggregate) {
+    const zero = levelSummary(p, a.level, 'zeroHeatmaps');
+    if (zero) v.set(`zero-maps.${a.level}`, percent(zero.mean / p.dataset.testImages, 1));
+  }
+  partTwoValues(p, v);
   const audit = auditReport(p, loadClaims());
   for (const [verdict, n] of Object.entries(audit.counts)) v.set(`count.${verdict.replace(/ /g, '-')}`, String(n));
   for (const r of audit.results) {
@@ -95,6 +105,35 @@ export function reportValues(p: ReportPredicate): Map<string, string> {
     if (r.lo90 !== null && r.hi90 !== null) v.set(`claim.${r.id}.interval`, r.intervalText);
   }
   return v;
+}
+
+/**
+ * Part 2 values: each source's per-level mean of each metric (`source.<name>.<metric>.<level>`),
+ * each method × metric cell's per-seed r, bootstrap interval and number of levels (`cell.<method>.<metric>.per-seed-r`,
+ * `.bootstrap`, `.levels`: those where every seed has the metric), each explainer's paired difference to RandomCAM (`null.<method>.<metric>`), and
+ * the randomisation control's similarity after each stage (`randomisation.<level>.<method>.<fc|conv2|conv1>`).
+ */
+function partTwoValues(p: ReportPredicate, v: Map<string, string>): void {
+  const seeds = [...p.seeds].sort((a, b) => a.seed - b.seed);
+  for (const agg of aggregateSources(seeds)) {
+    for (const l of agg.levels) {
+      for (const metric of SOURCE_METRICS) {
+        const s = l.metrics[metric];
+        if (s) v.set(`source.${agg.name}.${metric}.${l.level}`, fixed(s.mean, 3));
+      }
+    }
+  }
+  for (const c of methodMetricTableOf(p).cells) {
+    v.set(`cell.${c.method}.${c.metric}.levels`, String(c.levels));
+    if (c.perSeed) v.set(`cell.${c.method}.${c.metric}.per-seed-r`, meanInterval(c.perSeed, 'fraction', 2));
+    if (c.bootstrap) v.set(`cell.${c.method}.${c.metric}.bootstrap`, `[${fixed(c.bootstrap.lo95, 2)}, ${fixed(c.bootstrap.hi95, 2)}]`);
+  }
+  for (const d of pairedDifferences(seeds)) if (d.summary) v.set(`null.${d.method}.${d.metric}`, meanInterval(d.summary, 'fraction', 3));
+  const idOf = new Map(Object.entries(SOURCE_LABELS).map(([id, label]) => [label, id]));
+  for (const r of randomisationRows(p)) {
+    const stage = r.stage.replace(/^\+ /, '');
+    v.set(`randomisation.${r.level.replace(/^level /, '')}.${idOf.get(r.source) ?? r.source}.${stage}`, `${fixed(r.mean, 3)} [${fixed(r.lo, 3)}, ${fixed(r.hi, 3)}]`);
+  }
 }
 
 const metricList = (args: string[]): SourceMetric[] | undefined => {

@@ -190,7 +190,7 @@ const currentPredicate = optionalFields(closedObject<ReportPredicate>()({
 }), ['schemaVersion', 'resumedAt']);
 
 /**
- * A report written before PROTOCOL.md Part 2 (e.g. the published reports/thesis-mnist): its
+ * A report written before PROTOCOL.md Part 2 (e.g. reports/superseded/thesis-mnist-3-seeds): its
  * protocol has explain.method and no metrics/controls/statistics, its aggregate {mean, std}.
  * Signed reports are immutable, so the schema keeps reading them; readers derive intervals from
  * the per-seed values, which both forms carry.

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { RunHistory } from '../experiment/history.ts';
 import { finishRun } from '../experiment/run.ts';
 import type { Progress } from '../experiment/progress.ts';
 import type { DatasetIdentity, Environment } from '../report/types.ts';
@@ -27,6 +28,11 @@ export interface CollectOptions {
   progress: Progress;
   /** Files of a unit to put into its run folder first (queued sweeps: the checkpoints from Redis). */
   filesOf?: (runId: string, seed: number) => Promise<Map<string, Buffer>>;
+  /**
+   * Each run folder's first start and resumes (run-history.json, recorded by a local sweep when it
+   * starts work on the folder); a run without one is dated `startedAt`.
+   */
+  histories?: ReadonlyMap<string, RunHistory>;
   /** The caller already holds the run folders' locks. */
   locked?: boolean;
 }
@@ -70,7 +76,7 @@ export async function collectCells(plan: SweepPlan, tracker: SweepTracker, outpu
         config: cell.config,
         dataset: outs[0].dataset,
         seeds: outs.map((x) => x.result),
-        history: { startedAt: o.startedAt },
+        history: o.histories?.get(cell.runId) ?? { startedAt: o.startedAt },
         environment: outs[0].environment,
         key: o.key,
         progress: o.progress,

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { recordStart, type RunHistory } from '../experiment/history.ts';
 import { backendInfo, selectBackend, type BackendChoice } from '../backend/select.ts';
 import { loadDataset, type Dataset } from '../data/sources.ts';
 import { describeEnvironment } from '../experiment/environment.ts';
@@ -131,11 +132,15 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     const backend = await selectBackend(o.backend);
     const environment = describeEnvironment(await backendInfo());
     display.log(`sweep ${plan.name} (${plan.id.slice(0, 12)}): ${plan.cells.length} runs, ${units.length} seeds, ${o.jobs} local worker process(es), backend ${backend}`);
+    // A run folder's report is dated by its first start, with every resume listed (as `prunecam run`
+    // does), not by the sweep that happened to finish it.
+    const histories = new Map<string, RunHistory>();
     const releases = plan.cells.map((c) => {
       const dir = runDirOf(o.out, c.runId);
       mkdirSync(dir, { recursive: true });
       const release = acquireRunLock(dir);
       writeProtocol(dir, c.config);
+      histories.set(c.runId, recordStart(dir, startedAt));
       return release;
     });
     try {
@@ -146,7 +151,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
         const r = results.get(unitKey(u));
         if (r) outputs.set(unitKey(u), { result: r, environment, dataset: datasetIdentity(datasets[u.cell]) });
       }
-      cells = await collectCells(plan, tracker, outputs, { out: o.out, key: o.key, startedAt, progress: quietProgress(display.log), locked: true });
+      cells = await collectCells(plan, tracker, outputs, { out: o.out, key: o.key, startedAt, histories, progress: quietProgress(display.log), locked: true });
     } finally {
       for (const r of releases) r();
     }
