@@ -119,6 +119,10 @@ export function metricsSpec(p: ReportPredicate): TopLevelSpec {
 
 export interface RandomisationRow {
   level: string;
+  /** The level and the explainer and stage ids behind the display labels (for lookups, not the figure). */
+  levelNumber: number;
+  method: string;
+  stageId: (typeof STAGES)[number];
   stage: string;
   order: number;
   source: string;
@@ -142,7 +146,7 @@ export function randomisationRows(p: ReportPredicate): RandomisationRow[] {
         const values = at.map((st) => st.find((x) => x.stage === stage)?.similarity[method as keyof (typeof st)[number]['similarity']]?.mean).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
         if (!values.length) continue;
         const s = summarise(values);
-        rows.push({ level: `level ${level}`, stage: order === 0 ? 'fc' : `+ ${stage}`, order, source: SOURCE_LABELS[method] ?? method, kind: 'explainer', mean: s.mean, lo: s.lo95 ?? s.mean, hi: s.hi95 ?? s.mean });
+        rows.push({ level: `level ${level}`, levelNumber: level, method, stageId: stage, stage: order === 0 ? 'fc' : `+ ${stage}`, order, source: SOURCE_LABELS[method] ?? method, kind: 'explainer', mean: s.mean, lo: s.lo95 ?? s.mean, hi: s.hi95 ?? s.mean });
       }
     });
   }

@@ -148,9 +148,11 @@ const atLevel = (key: 'cleanAccuracy' | 'meanIoU') => (s: SeedResult, level: num
 const onlySeeds = (p: ReportPredicate, seeds: ReadonlySet<number>): ReportPredicate => ({ ...p, seeds: p.seeds.filter((s) => seeds.has(s.seed)) });
 
 /** Magnitude against random pruning, paired by seed (same initialisation and pretraining): accuracy and IoU per level, over the seeds both have. */
-export function pruningArmsBlock(magnitude: ReportPredicate, random: ReportPredicate, levels: readonly number[]): string {
+export function pruningArmsBlock(magnitudeReport: ReportPredicate, randomReport: ReportPredicate, levels: readonly number[]): string {
   // Every column is over the seeds both arms have, so the means and the paired differences agree.
-  const shared = new Set(magnitude.seeds.map((s) => s.seed).filter((seed) => random.seeds.some((s) => s.seed === seed)));
+  const shared = new Set(magnitudeReport.seeds.map((s) => s.seed).filter((seed) => randomReport.seeds.some((s) => s.seed === seed)));
+  const magnitude = onlySeeds(magnitudeReport, shared);
+  const random = onlySeeds(randomReport, shared);
   const agg = (p: ReportPredicate, level: number) => p.aggregate.find((a) => a.level === level);
   const rows = levels.flatMap((level) => {
     const m = agg(magnitude, level);
@@ -159,7 +161,7 @@ export function pruningArmsBlock(magnitude: ReportPredicate, random: ReportPredi
     const dAcc = pairedBySeed(magnitude, random, level, atLevel('cleanAccuracy'));
     const dIou = pairedBySeed(magnitude, random, level, atLevel('meanIoU'));
     const pp = (s: SeedSummary | null) => (s === null ? 'n/a' : `${(100 * s.mean).toFixed(1)} pp${s.lo95 === null ? '' : ` [${(100 * s.lo95).toFixed(1)}, ${(100 * s.hi95!).toFixed(1)}]`}`);
-    const meanOf = (p: ReportPredicate, key: LevelKey) => levelSummary(onlySeeds(p, shared), level, key)?.mean ?? NaN;
+    const meanOf = (p: ReportPredicate, key: LevelKey) => levelSummary(p, level, key)?.mean ?? NaN;
     return [[String(level), densityPercent(m.density), percent(meanOf(magnitude, 'cleanAccuracy'), 1), percent(meanOf(random, 'cleanAccuracy'), 1), pp(dAcc), fixed(meanOf(magnitude, 'meanIoU'), 3), fixed(meanOf(random, 'meanIoU'), 3), interval(dIou)]];
   });
   return markdownTable(

@@ -4,7 +4,7 @@ import { auditReport, correlationInferenceOf } from '../audit/audit.ts';
 import { loadClaims } from '../audit/claims.ts';
 import { verifyReport } from '../report/verify.ts';
 import type { ReportPredicate } from '../report/types.ts';
-import { aggregateSources, SOURCE_LABELS, SOURCE_METRICS, type SourceMetric } from '../analysis/sources.ts';
+import { aggregateSources, SOURCE_METRICS, type SourceMetric } from '../analysis/sources.ts';
 import { randomisationRows } from './figures-part2.ts';
 import { pairedDifferences } from '../analysis/paired-differences.ts';
 import { levelSummary, methodMetricTableOf, claimsBlock, correlationBlock, levelsBlock, methodsBlock, nullDifferencesBlock, pruningArmsBlock, randomisationBlock, sideBySideBlock } from './results-markdown.ts';
@@ -78,23 +78,20 @@ export function reportValues(p: ReportPredicate): Map<string, string> {
   }
   if (inf?.firstDifferences) v.set('first-difference-r', fixed(inf.firstDifferences.r, 3));
   for (const a of p.aggregate) {
-    const m = (key: 'cleanAccuracy' | 'noisyAccuracy' | 'meanIoU') => levelSummary(p, a.level, key)?.mean ?? NaN;
+    const m = (key: 'cleanAccuracy' | 'noisyAccuracy' | 'meanIoU' | 'zeroHeatmaps') => levelSummary(p, a.level, key)?.mean ?? NaN;
     v.set(`acc.${a.level}`, percent(m('cleanAccuracy'), 1));
     v.set(`noisy-acc.${a.level}`, percent(m('noisyAccuracy'), 1));
     v.set(`iou.${a.level}`, fixed(m('meanIoU'), 3));
     v.set(`density.${a.level}`, densityPercent(a.density));
     v.set(`weights.${a.level}`, String(a.remainingWeights));
+    // Grad-CAM++'s all-zero heatmaps, as a share of the test images (PROTOCOL.md Part 1).
+    v.set(`zero-maps.${a.level}`, percent(m('zeroHeatmaps') / p.dataset.testImages, 1));
   }
   for (const s of p.seeds) {
     for (const l of s.levels) {
       v.set(`seed.${s.seed}.acc.${l.level}`, percent(l.cleanAccuracy, 2));
       v.set(`seed.${s.seed}.iou.${l.level}`, fixed(l.meanIoU, 3));
     }
-  }
-  // Grad-CAM++'s all-zero heatmaps per level, as a share of the test images (PROTOCOL.md Part 1).
-  for (const a of p.aggregate) {
-    const zero = levelSummary(p, a.level, 'zeroHeatmaps');
-    if (zero) v.set(`zero-maps.${a.level}`, percent(zero.mean / p.dataset.testImages, 1));
   }
   partTwoValues(p, v);
   const audit = auditReport(p, loadClaims());
@@ -129,11 +126,7 @@ function partTwoValues(p: ReportPredicate, v: Map<string, string>): void {
     if (c.bootstrap) v.set(`cell.${c.method}.${c.metric}.bootstrap`, `[${fixed(c.bootstrap.lo95, 2)}, ${fixed(c.bootstrap.hi95, 2)}]`);
   }
   for (const d of pairedDifferences(seeds)) if (d.summary) v.set(`null.${d.method}.${d.metric}`, meanInterval(d.summary, 'fraction', 3));
-  const idOf = new Map(Object.entries(SOURCE_LABELS).map(([id, label]) => [label, id]));
-  for (const r of randomisationRows(p)) {
-    const stage = r.stage.replace(/^\+ /, '');
-    v.set(`randomisation.${r.level.replace(/^level /, '')}.${idOf.get(r.source) ?? r.source}.${stage}`, `${fixed(r.mean, 3)} [${fixed(r.lo, 3)}, ${fixed(r.hi, 3)}]`);
-  }
+  for (const r of randomisationRows(p)) v.set(`randomisation.${r.levelNumber}.${r.method}.${r.stageId}`, `${fixed(r.mean, 3)} [${fixed(r.lo, 3)}, ${fixed(r.hi, 3)}]`);
 }
 
 const metricList = (args: string[]): SourceMetric[] | undefined => {
