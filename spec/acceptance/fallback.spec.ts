@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { predicateOfReportFile } from '../support/report-file.ts';
 
 // On a fresh machine without data/mnist, `prunecam run` says so, tells how to fetch the files,
 // and falls back to the embedded subset, labelled as such in the console, the CSV and the report.
@@ -26,8 +27,7 @@ describe('fallback to the embedded MNIST subset', () => {
     const runDir = r.stdout.match(/finished: (\S+)/)![1];
     // The CSV stays plain (a header row first, readable by pandas/R/csv); the subset label lives in the report.
     expect(readFileSync(join(runDir, 'levels.csv'), 'utf8').split('\n')[0]).toMatch(/^seed,level,/);
-    const env = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8'));
-    const predicate = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8')).predicate;
+    const predicate = predicateOfReportFile(join(runDir, 'report.json'));
     expect(predicate.dataset).toMatchObject({ name: 'mnist-embedded', subset: true });
     expect(predicate.protocol.dataset.name).toBe('mnist-embedded');
     expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toMatch(/subset/i);

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveProtocol, runId } from '../../src/protocol/index.ts';
 import { loadSigningKey } from '../../src/report/keys.ts';
 import { writeSignedReport } from '../../src/report/sign.ts';
-import type { ReportPredicate } from '../../src/report/types.ts';
+import { predicateOfReportFile } from '../support/report-file.ts';
 
 // Issue 16's integrity checks through the real CLI, on a tiny run (2 seeds, 2 levels, wasm):
 // an edited checkpoint is refused on resume before anything is rewritten, a resume on another
@@ -45,8 +45,7 @@ describe('checkpoint and report integrity', () => {
   }, 120_000);
 
   it('the report records schema version 2 and each level\'s provenance', () => {
-    const envl = JSON.parse(readFileSync(join(pristine, id, 'report.json'), 'utf8'));
-    const p = JSON.parse(Buffer.from(envl.payload, 'base64').toString('utf8')).predicate as ReportPredicate;
+    const p = predicateOfReportFile(join(pristine, id, 'report.json'));
     expect(p.schemaVersion).toBe(2);
     expect(p.resumedAt).toEqual([]);
     expect(p.environment.gpu).toBeNull(); // wasm computes on no GPU, whatever the machine has
@@ -90,9 +89,8 @@ describe('checkpoint and report integrity', () => {
     const out = copyRun('resumed');
     const r = cli(...runArgs(out));
     expect(r.code, r.stderr).toBe(0);
-    const envl = JSON.parse(readFileSync(join(out, id, 'report.json'), 'utf8'));
-    const p = JSON.parse(Buffer.from(envl.payload, 'base64').toString('utf8')).predicate as ReportPredicate;
-    const first = JSON.parse(Buffer.from(JSON.parse(readFileSync(join(pristine, id, 'report.json'), 'utf8')).payload, 'base64').toString('utf8')).predicate as ReportPredicate;
+    const p = predicateOfReportFile(join(out, id, 'report.json'));
+    const first = predicateOfReportFile(join(pristine, id, 'report.json'));
     expect(p.startedAt).toBe(first.startedAt);
     expect(p.resumedAt).toHaveLength(1);
     expect(p.resumedAt![0] > first.startedAt).toBe(true);
@@ -115,8 +113,7 @@ describe('checkpoint and report integrity', () => {
   it('a report re-signed after editing a metric passes the signature check but fails verify --recompute, naming seed, level and metric', () => {
     const out = copyRun('resigned');
     const report = join(out, id, 'report.json');
-    const envl = JSON.parse(readFileSync(report, 'utf8'));
-    const p = JSON.parse(Buffer.from(envl.payload, 'base64').toString('utf8')).predicate as ReportPredicate;
+    const p = predicateOfReportFile(report);
     const reported = p.seeds[1].levels[1].meanIoU;
     p.seeds[1].levels[1].meanIoU = 0.5;
     writeSignedReport(join(out, id), p, { signingKey: loadSigningKey(keyPath) });

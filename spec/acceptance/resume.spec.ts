@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveProtocol, runId } from '../../src/protocol/index.ts';
 import type { ReportPredicate } from '../../src/report/types.ts';
+import { predicateOfReportFile } from '../support/report-file.ts';
 
 // A killed run resumes to the same numbers as an uninterrupted one; a second process on the same
 // run folder is refused; a lock left by a killed process does not block. Runs the real CLI.
@@ -25,10 +26,7 @@ function runToEnd(out: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function predicateOf(out: string): ReportPredicate {
-  const env = JSON.parse(readFileSync(join(out, id, 'report.json'), 'utf8'));
-  return JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8')).predicate;
-}
+const predicateOf = (out: string): ReportPredicate => predicateOfReportFile(join(out, id, 'report.json'));
 
 /** Every number of every level except wall times. */
 function numbers(p: ReportPredicate) {

@@ -38,6 +38,7 @@ describe.each(PUBLISHED.map((p) => [p.folder, p] as const))('published report re
   const dir = join(REPORTS, pub.folder);
   const v = verifyReport(join(dir, 'report.json'), { pubkey: join(dir, 'public-key.pem') });
   const p = v.predicate!;
+  const audit = auditReport(p, loadClaims());
 
   it('verifies against the committed public key, with every artifact (checkpoints included) present', () => {
     expect(v.reasons).toEqual([]);
@@ -79,9 +80,8 @@ describe.each(PUBLISHED.map((p) => [p.folder, p] as const))('published report re
 
   it('audits to the verdicts recorded in audit.json (the output of `prunecam audit --json`)', () => {
     const recorded = (JSON.parse(readFileSync(join(dir, 'audit.json'), 'utf8')) as { audit: { results: Array<{ id: string; verdict: string; measured: number | null }> } }).audit;
-    const now = auditReport(p, loadClaims());
-    expect(now.results.map((r) => [r.id, r.verdict])).toEqual(recorded.results.map((r) => [r.id, r.verdict]));
-    for (const r of now.results) {
+    expect(audit.results.map((r) => [r.id, r.verdict])).toEqual(recorded.results.map((r) => [r.id, r.verdict]));
+    for (const r of audit.results) {
       const was = recorded.results.find((x) => x.id === r.id)!;
       if (was.measured === null) expect(r.measured).toBeNull();
       else expect(r.measured).toBeCloseTo(was.measured, 12);
@@ -89,7 +89,7 @@ describe.each(PUBLISHED.map((p) => [p.folder, p] as const))('published report re
   });
 
   it(pub.thesisClaimsApply ? 'gives the thesis claims verdicts' : 'calls every thesis claim not applicable, naming the condition that differs', () => {
-    const results = auditReport(p, loadClaims()).results;
+    const results = audit.results;
     expect(results.length).toBeGreaterThan(0);
     if (pub.thesisClaimsApply) {
       expect(results.filter((r) => r.verdict === 'not applicable')).toEqual([]);

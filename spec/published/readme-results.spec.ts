@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyReport } from '../../src/report/verify.ts';
+import { scipyTQuantile } from '../support/fixtures.ts';
 import { currentResults, loadTemplateReports, renderResults, renderResultsFromTemplate, ResultsTemplateError, RESULTS_BEGIN, RESULTS_END, spliceResults } from '../../src/render/results-template.ts';
 
 // The README's Results section is rendered from the committed, signed reports
@@ -33,10 +34,8 @@ describe("README's Results section", () => {
     const n = xs.length;
     const m = xs.reduce((a, b) => a + b, 0) / n;
     const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1));
-    // scipy.stats.t.ppf(0.975, df) for the seed counts the published reports have.
-    const t975: Record<number, number> = { 2: 4.302652729911275, 9: 2.2621571627409915, 19: 2.093024054408263 };
-    expect(t975[n - 1], `no SciPy t quantile recorded for df ${n - 1}`).toBeDefined();
-    const half = (t975[n - 1] * sd) / Math.sqrt(n);
+    // scipy.stats.t.ppf(0.975, n - 1), from the SciPy reference fixture.
+    const half = (scipyTQuantile(0.975, n - 1) * sd) / Math.sqrt(n);
     const cell = `${(100 * m).toFixed(2)}% [${(100 * (m - half)).toFixed(2)}, ${(100 * (m + half)).toFixed(2)}]`;
     expect(README).toContain(`| 0 | 100% | 2324 | ${cell} |`);
   });
@@ -47,9 +46,8 @@ describe("the README's Part 2 values, recomputed by hand from the per-seed value
   const p = reports.get('mnist')!.predicate;
   const value = (key: string) => renderResults(`{{mnist.${key}}}`, reports);
   const n = p.seeds.length;
-  const tost = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'reference', 'tost-1.json'), 'utf8')) as { t_quantiles: { df: number[]; p: number[]; want: number[][] } };
   // scipy.stats.t.ppf(0.975, n - 1), from the SciPy reference fixture.
-  const t975 = tost.t_quantiles.want[tost.t_quantiles.p.indexOf(0.975)][tost.t_quantiles.df.indexOf(n - 1)];
+  const t975 = scipyTQuantile(0.975, n - 1);
   const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const withInterval = (xs: number[], digits: number) => {
     const m = meanOf(xs);

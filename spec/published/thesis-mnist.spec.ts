@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { auditReport, type Verdict } from '../../src/audit/audit.ts';
 import { loadClaims } from '../../src/audit/claims.ts';
 import { verifyReport } from '../../src/report/verify.ts';
+import { scipyTQuantile } from '../support/fixtures.ts';
 
 // The thesis claims' verdicts on the published 20-seed replication (reports/thesis-mnist/),
 // recomputed by hand from the signed per-seed values with PROTOCOL.md Part 2's formulas, the
@@ -17,13 +17,8 @@ const p = verifyReport(join(DIR, 'report.json'), { pubkey: join(DIR, 'public-key
 const byId = Object.fromEntries(auditReport(p, loadClaims()).results.map((r) => [r.id, r]));
 const n = p.seeds.length;
 
-const tost = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'reference', 'tost-1.json'), 'utf8')) as { t_quantiles: { df: number[]; p: number[]; want: number[][] } };
 /** scipy.stats.t.ppf(0.95, df), from the reference fixture. */
-function t95(df: number): number {
-  const i = tost.t_quantiles.df.indexOf(df);
-  if (i < 0) throw new Error(`the tost fixture has no t quantile for df ${df}`);
-  return tost.t_quantiles.want[tost.t_quantiles.p.indexOf(0.95)][i];
-}
+const t95 = (df: number) => scipyTQuantile(0.95, df);
 const stats = (xs: number[]) => {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   return { m, s: Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) };

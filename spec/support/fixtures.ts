@@ -38,3 +38,13 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol
   }
   return worst;
 }
+
+/** scipy.stats.t.ppf(p, df) as a `tost` reference fixture records it (for hand checks of intervals); throws when none does. */
+export function scipyTQuantile(p: number, df: number): number {
+  for (const fx of fixturesOfKind('tost')) {
+    const q = fx.t_quantiles as { df: number[]; p: number[]; want: number[][] } | undefined;
+    const [i, j] = [q?.p.indexOf(p) ?? -1, q?.df.indexOf(df) ?? -1];
+    if (q && i >= 0 && j >= 0) return q.want[i][j];
+  }
+  throw new Error(`no tost fixture in ${FIXTURE_DIR} records the t quantile at p = ${p}, df = ${df}`);
+}

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { predicateOfReportFile } from '../support/report-file.ts';
 
 // Stopping a local sweep (Ctrl-C, or SIGTERM from a scheduler) stops it: no further seed starts,
 // the running worker stops, the command exits non-zero saying how to resume, and no report is
@@ -58,10 +59,9 @@ describe('local sweep interrupted by SIGTERM', () => {
     again.stdout.on('data', (d: Buffer) => (rest += d.toString()));
     again.stderr.on('data', (d: Buffer) => (rest += d.toString()));
     expect(await new Promise<number | null>((resolve) => again.on('exit', (c) => resolve(c))), rest).toBe(0);
-    const envelope = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { payload: string };
-    const p = (JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { predicate: { startedAt: string; resumedAt: string[] } }).predicate;
+    const p = predicateOfReportFile(join(dir, 'report.json'));
     expect(Date.parse(p.startedAt)).toBeLessThan(t0);
     expect(p.resumedAt).toHaveLength(1);
-    expect(Date.parse(p.resumedAt[0])).toBeGreaterThanOrEqual(t1 - 1000);
+    expect(Date.parse(p.resumedAt![0])).toBeGreaterThanOrEqual(t1 - 1000);
   }, 180_000);
 });

@@ -10,6 +10,7 @@ import { verifyReport } from '../../src/report/verify.ts';
 import type { ReportPredicate } from '../../src/report/types.ts';
 import { hasRedisServer, startRedis, type TestRedis } from '../support/redis.ts';
 import { BIN, killGroup, start, TINY, until, writeJson, type Proc } from './support.ts';
+import { predicateOfReportFile } from '../support/report-file.ts';
 
 // The smoke sweep (2 cells x 2 seeds) on local worker processes, then on a real Redis with two
 // workers, one of which is SIGKILLed mid-seed: the sweep still completes and every report
@@ -22,10 +23,6 @@ const plan = loadSweepFile(sweepFile);
 let redis: TestRedis;
 const procs: Proc[] = [];
 
-function predicateOf(path: string): ReportPredicate {
-  const envelope = JSON.parse(readFileSync(path, 'utf8'));
-  return JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')).predicate;
-}
 const numbers = (p: ReportPredicate) => p.seeds.map((s) => s.levels.map(({ wallTimeS: _t, ...m }) => m));
 
 describe.skipIf(!hasRedisServer())('sweep on a BullMQ queue', () => {
@@ -94,7 +91,7 @@ describe.skipIf(!hasRedisServer())('sweep on a BullMQ queue', () => {
       const vB = verifyReport(B);
       expect(vB.ok, vB.reasons.join('; ')).toBe(true);
       expect(diffReports(vA.predicate!, vB.predicate!, DEFAULT_TOLERANCES).drifts).toEqual([]);
-      expect(numbers(predicateOf(B))).toEqual(numbers(predicateOf(A)));
+      expect(numbers(predicateOfReportFile(B))).toEqual(numbers(predicateOfReportFile(A)));
     }
 
     const status = spawnSync(process.execPath, [BIN, 'sweep', 'status', '--queue', url], { env, encoding: 'utf8' });

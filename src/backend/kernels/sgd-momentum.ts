@@ -140,7 +140,6 @@ interface WasmHeap {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
-
 let simdUnavailable = false;
 
 /** Whether PrunecamSgdMomentumAll runs its WebAssembly loop on `backend` (float32 inputs), else its JS loop (for the specs). */

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { I32, V128, f32x4ne, f32x4sub, moduleBytes, op, v128anyTrue, v128load, v128or, v128zero } from './encode.ts';
-import { wasmMemoryOf } from './heap.ts';
+import { heapOffsetOrNull, wasmMemoryOf } from './heap.ts';
 
 // Whether every value of a float32 tensor on the wasm backend's memory is finite, read in place:
 // x - x != 0 per value (float32 subtraction of a value from itself: 0 when finite, NaN for
@@ -38,15 +38,11 @@ export function allFiniteModule(): Uint8Array<ArrayBuffer> {
 type Run = (ptr: number, count: number) => number;
 const instances = new WeakMap<WebAssembly.Memory, Run>();
 
-interface WasmHeap {
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
-}
-
 /** Whether every value of x is finite (x float32 on the unthreaded wasm backend `backend`); null where it cannot tell (another backend, no SIMD). */
 export function allFiniteOnHeap(backend: unknown, x: tf.TensorInfo): boolean | null {
   const memory = wasmMemoryOf(backend);
-  const entry = (backend as Partial<WasmHeap>).dataIdMap?.get(x.dataId);
-  if (memory === null || entry === undefined || x.dtype !== 'float32') return null;
+  const at = heapOffsetOrNull(backend, x);
+  if (memory === null || at === null || x.dtype !== 'float32') return null;
   let run = instances.get(memory);
   if (run === undefined) {
     try {
@@ -56,5 +52,5 @@ export function allFiniteOnHeap(backend: unknown, x: tf.TensorInfo): boolean | n
     }
     instances.set(memory, run);
   }
-  return run(entry.memoryOffset, x.shape.reduce((s, d) => s * d, 1)) === 1;
+  return run(at, x.shape.reduce((s, d) => s * d, 1)) === 1;
 }

@@ -15,9 +15,16 @@ export function wasmMemoryOf(backend: unknown): WebAssembly.Memory | null {
   return memory instanceof WebAssembly.Memory && memory.buffer instanceof ArrayBuffer ? memory : null;
 }
 
+/** The byte offset of a tensor's values in the wasm backend's memory, or null when they are not there (another backend). */
+export function heapOffsetOrNull(backend: unknown, t: tf.TensorInfo): number | null {
+  return (backend as Partial<WasmHeap>).dataIdMap?.get(t.dataId)?.memoryOffset ?? null;
+}
+
 /** The byte offset of a tensor's values in the wasm backend's memory (the tensor must live there). */
 export function heapOffset(backend: unknown, t: tf.TensorInfo): number {
-  return (backend as WasmHeap).dataIdMap.get(t.dataId)!.memoryOffset;
+  const at = heapOffsetOrNull(backend, t);
+  if (at === null) throw new Error(`a ${t.dtype} tensor of shape [${t.shape}] is not on the wasm backend's memory`);
+  return at;
 }
 
 /** A float32 view of a tensor's bytes on the wasm heap. Re-take views after any allocation. */
